@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Qt's xcb/offscreen plugins need a few shared libraries that a bare Debian image may lack.
+# Installs only what is missing, and only when we are root with apt (CI and fresh dev boxes).
+set -euo pipefail
+need=()
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib libEGL.so.1        || need+=(libegl1)
+have_lib libGL.so.1         || need+=(libgl1)
+have_lib libxkbcommon.so.0  || need+=(libxkbcommon0)
+have_lib libfontconfig.so.1 || need+=(libfontconfig1)
+have_lib libdbus-1.so.3     || need+=(libdbus-1-3)
+have_lib libxkbcommon-x11.so.0 || need+=(libxkbcommon-x11-0)
+have_lib libxcb-cursor.so.0 || need+=(libxcb-cursor0)
+have_lib libxcb-icccm.so.4  || need+=(libxcb-icccm4)
+have_lib libxcb-keysyms.so.1 || need+=(libxcb-keysyms1)
+have_lib libxcb-shape.so.0  || need+=(libxcb-shape0)
+have_lib libxcb-xinerama.so.0 || need+=(libxcb-xinerama0)
+have_lib libxcb-randr.so.0  || need+=(libxcb-randr0)
+have_lib libxcb-render-util.so.0 || need+=(libxcb-render-util0)
+have_lib libxcb-image.so.0  || need+=(libxcb-image0)
+command -v minisign >/dev/null || need+=(minisign)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing system packages: ${need[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+    echo "note: missing system packages (install them for the GUI): ${need[*]}" >&2
+fi

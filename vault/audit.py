@@ -1,0 +1,285 @@
+"""The hash-chained audit trail: appending inside the caller's transaction, reading, verifying.
+
+Event hash = SHA-256 of the RFC 8785 (JCS) canonical JSON of the event without ``hash``
+(which includes ``prev``). Event values are restricted to strings, integers, booleans, null,
+lists and objects with ASCII keys: for those, ``json.dumps(sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)`` is byte-for-byte the JCS form, which keeps verification fast; the tests
+pin that equivalence against the ``rfc8785`` library. docs/audit-format.md is the spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ValidationError
+
+GENESIS = "0" * 64
+
+#: The fixed list of actions. Adding one is a deliberate change to the audit format.
+ACTIONS: frozenset[str] = frozenset(
+    {
+        "vault.created",
+        "vault.unlocked",
+        "vault.migrated",
+        "vault.rekeyed",
+        "vault.backup",
+        "vault.checked",
+        "owner.updated",
+        "settings.changed",
+        "person.created",
+        "person.updated",
+        "person.deleted",
+        "person.erased",
+        "person.exported",
+        "person.sharing_policy",
+        "contact_point.added",
+        "contact_point.updated",
+        "contact_point.removed",
+        "tag.added",
+        "tag.removed",
+        "document.added",
+        "document.updated",
+        "document.removed",
+        "document.exported",
+        "document.viewed",
+        "organisation.created",
+        "organisation.updated",
+        "recipient.created",
+        "recipient.updated",
+        "authorisation.logged",
+        "authorisation.revoked",
+        "share.created",
+        "share.refused",
+        "package.imported",
+        "intro.requested",
+        "intro.answered",
+        "outreach.logged",
+        "import.applied",
+        "export.vcard",
+        "audit.exported",
+        "audit.checkpoint",
+        "suppression.added",
+    }
+)
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 bytes for the restricted value space of audit events (see module doc)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _check_value(value: Any, path: str) -> None:
+    if value is None or isinstance(value, bool | str):
+        return
+    if isinstance(value, int):
+        if abs(value) > 2**53:
+            raise ValidationError(path, "integers in audit details must fit in 53 bits")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_value(item, f"{path}[{index}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not key.isascii():
+                raise ValidationError(path, "audit detail keys must be ASCII strings")
+            _check_value(item, f"{path}.{key}")
+        return
+    raise ValidationError(path, f"audit details cannot hold {type(value).__name__} values")
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    details: dict[str, Any]
+    prev: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """The hashed part: every field except ``hash``."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "subject": {"type": self.subject_type, "id": self.subject_id},
+            "details": self.details,
+            "prev": self.prev,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.body(), "hash": self.hash}
+
+
+def event_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _row_to_event(row: tuple[Any, ...]) -> AuditEvent:
+    seq, at, actor, action, subject_type, subject_id, details, prev, digest = row
+    return AuditEvent(seq, at, actor, action, subject_type, subject_id, json.loads(details), prev, digest)
+
+
+_COLUMNS = "seq, at, actor, action, subject_type, subject_id, details, prev, hash"
+
+
+def append(
+    conn: Any,
+    *,
+    at: str,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. The caller owns the transaction, so the event commits with the change."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    details = dict(details or {})
+    _check_value(details, "details")
+    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, "")
+    digest = event_hash(event.body())
+    conn.execute(
+        f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (seq, at, actor, action, subject_type, subject_id, canonical_json(details).decode("utf-8"), prev, digest),
+    )
+    return AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, digest)
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    ok: bool
+    verified_up_to: int
+    count: int
+    broken_at: int | None = None
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"verified up to #{self.verified_up_to} ({self.count} events)"
+        return f"broken at #{self.broken_at}: {self.reason}"
+
+
+def verify_events(events: Iterable[AuditEvent], start_prev: str = GENESIS, start_seq: int = 1) -> ChainStatus:
+    """Recompute every hash and link; stop at the first event that does not fit."""
+    prev, expected_seq, count, last_ok = start_prev, start_seq, 0, start_seq - 1
+    sha256, dumps = hashlib.sha256, json.dumps
+    for event in events:
+        if event.seq != expected_seq:
+            return ChainStatus(False, last_ok, count, event.seq, f"expected event #{expected_seq} here")
+        if event.prev != prev:
+            return ChainStatus(False, last_ok, count, event.seq, "its link to the previous event is wrong")
+        body = {
+            "seq": event.seq,
+            "at": event.at,
+            "actor": event.actor,
+            "action": event.action,
+            "subject": {"type": event.subject_type, "id": event.subject_id},
+            "details": event.details,
+            "prev": event.prev,
+        }
+        digest = sha256(dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        if digest != event.hash:
+            return ChainStatus(False, last_ok, count, event.seq, "its content does not match its hash")
+        prev, expected_seq, last_ok = digest, expected_seq + 1, event.seq
+        count += 1
+    return ChainStatus(True, last_ok, count)
+
+
+def iter_events(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[AuditEvent]:
+    """Stream the whole chain in seq order without holding it in memory."""
+    last = after_seq
+    while True:
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+        ).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            yield _row_to_event(row)
+        last = rows[-1][0]
+
+
+def verify_chain(conn: Any) -> ChainStatus:
+    return verify_events(iter_events(conn))
+
+
+def query_events(
+    conn: Any,
+    *,
+    subject_ids: Iterable[str] | None = None,
+    actions: Iterable[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> list[AuditEvent]:
+    where, params = _filters(subject_ids, actions, since, until)
+    order = "DESC" if newest_first else "ASC"
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM audit {where} ORDER BY seq {order} LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    ).fetchall()
+    return [_row_to_event(row) for row in rows]
+
+
+def count_events(
+    conn: Any,
+    *,
+    subject_ids: Iterable[str] | None = None,
+    actions: Iterable[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> int:
+    where, params = _filters(subject_ids, actions, since, until)
+    return conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
+
+
+def _filters(
+    subject_ids: Iterable[str] | None,
+    actions: Iterable[str] | None,
+    since: str | None,
+    until: str | None,
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if subject_ids is not None:
+        ids = list(subject_ids)
+        clauses.append(
+            f"(subject_id IN ({','.join('?' * len(ids))}) OR "
+            + " OR ".join(["details LIKE ?"] * len(ids))
+            + ")"
+            if ids
+            else "0"
+        )
+        params.extend(ids)
+        params.extend(f'%"{i}"%' for i in ids)
+    if actions is not None:
+        acts = list(actions)
+        clauses.append(f"action IN ({','.join('?' * len(acts))})" if acts else "0")
+        params.extend(acts)
+    if since:
+        clauses.append("at >= ?")
+        params.append(since)
+    if until:
+        clauses.append("at < ?")
+        params.append(until)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def last_event(conn: Any) -> AuditEvent | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return _row_to_event(row) if row else None

@@ -1,0 +1,82 @@
+"""What every command needs: the vault path, the passphrase sources, and output in two forms."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from vault import kdf, paths, remember
+from vault.config import AppConfig
+from vault.errors import ValidationError, WrongPassphrase
+from vault.store import Vault
+
+
+class CliContext:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.json: bool = bool(getattr(args, "json", False))
+        self.vault_path: Path = paths.resolve_vault_path(getattr(args, "vault", None))
+        self.config = AppConfig()
+
+    # --- passphrases ------------------------------------------------------------------------
+
+    def passphrase(self, prompt: str = "Passphrase: ", *, confirm: bool = False, env: bool = True) -> str:
+        """``CONTACT_VAULT_PASSPHRASE``, then ``--passphrase-file``, then an interactive prompt."""
+        if env and os.environ.get("CONTACT_VAULT_PASSPHRASE"):
+            return os.environ["CONTACT_VAULT_PASSPHRASE"]
+        file_arg = getattr(self.args, "passphrase_file", None)
+        if file_arg:
+            return read_secret_file(file_arg, "passphrase file")
+        return self.prompt_secret(prompt, confirm=confirm)
+
+    def prompt_secret(self, prompt: str, *, confirm: bool = False) -> str:
+        if not sys.stdin.isatty():
+            raise ValidationError(
+                "passphrase", "none given: set CONTACT_VAULT_PASSPHRASE or use --passphrase-file"
+            )
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Repeat: ") != first:
+            raise ValidationError("passphrase", "the two entries differ")
+        return first
+
+    def open_vault(self) -> Vault:
+        """Open with the first passphrase source that exists, the keyring before the prompt."""
+        path = self.vault_path
+        if os.environ.get("CONTACT_VAULT_PASSPHRASE") or getattr(self.args, "passphrase_file", None):
+            return Vault.open(path, self.passphrase(), config=self.config)
+        raw = remember.recall(self.config.vault_uuid(path))
+        if raw is not None:
+            try:
+                return Vault.open(path, raw_key=raw, config=self.config)
+            except WrongPassphrase:
+                pass  # stale entry (passphrase changed elsewhere): fall back to asking
+        return Vault.open(path, self.prompt_secret("Passphrase: "), config=self.config)
+
+    # --- output -----------------------------------------------------------------------------
+
+    def emit(self, data: Any, human: str | None = None) -> None:
+        if self.json:
+            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        elif human is not None:
+            print(human)
+
+    def say(self, text: str) -> None:
+        """Human-only progress and notes (stderr in JSON mode so stdout stays parseable)."""
+        print(text, file=sys.stderr if self.json else sys.stdout)
+
+
+def read_secret_file(path: str, what: str) -> str:
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise ValidationError(what, f"{path} cannot be read ({exc.strerror})") from exc
+    return text.rstrip("\r\n")
+
+
+def derive_for(path: Path, passphrase: str) -> bytes:
+    return kdf.derive_key(passphrase, kdf.read_salt(path))

@@ -1,0 +1,72 @@
+"""``contact-vault`` sub-commands. Errors become one line on stderr; exit 0 done, 1 refused, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+import sqlcipher3
+
+from vault.errors import VaultDamaged, VaultError
+
+from . import cmd_people, cmd_vault
+from .context import CliContext
+
+#: Modules that add sub-commands; each has ``register(subparsers, common)``.
+COMMAND_MODULES = [cmd_vault, cmd_people]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors: one line, exit 2
+        self.exit(2, f"contact-vault: usage: {message} (see 'contact-vault --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--vault", metavar="PATH", help="vault file (default: CONTACT_VAULT_PATH or the platform folder)")
+    common.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = _Parser(
+        prog="contact-vault",
+        description="Encrypted vault for recruiters. With no command, opens the desktop app.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub, common)
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    handler: Callable[[CliContext], int | None] | None = getattr(args, "func", None)
+    if handler is None:
+        parser.print_usage(sys.stderr)
+        return 2
+    ctx = CliContext(args)
+    try:
+        return int(handler(ctx) or 0)
+    except VaultError as exc:
+        print(f"contact-vault: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except sqlcipher3.DatabaseError as exc:
+        print(f"contact-vault: {VaultDamaged(str(ctx.vault_path), str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("contact-vault: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        print(f"contact-vault: {exc.strerror or exc} ({exc.filename or 'file'}).", file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""The app's non-secret memory of vaults: recent paths, their UUIDs, failed unlock counts.
+
+Nothing here names a person or unlocks anything; it lets the app find a remembered key in
+the keyring before the vault is open, and report failed unlocks once the right key arrives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .atomic import write_atomic
+
+CONFIG_FILE = "vaults.json"
+MAX_RECENT = 8
+
+
+class AppConfig:
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or paths.config_dir()
+        self.file = self.folder / CONFIG_FILE
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.file.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {"vaults": {}, "recent": []}
+        if not isinstance(data, dict):
+            return {"vaults": {}, "recent": []}
+        data.setdefault("vaults", {})
+        data.setdefault("recent", [])
+        return data
+
+    def _save(self, data: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.file, json.dumps(data, indent=2).encode("utf-8"))
+
+    def vault_entry(self, path: Path) -> dict[str, Any]:
+        return dict(self._load()["vaults"].get(str(path), {}))
+
+    def update_vault(self, path: Path, **fields: Any) -> None:
+        data = self._load()
+        entry = data["vaults"].setdefault(str(path), {})
+        entry.update(fields)
+        self._save(data)
+
+    def vault_uuid(self, path: Path) -> str | None:
+        return self.vault_entry(path).get("uuid")
+
+    def note_opened(self, path: Path, uuid: str) -> None:
+        data = self._load()
+        data["vaults"].setdefault(str(path), {})["uuid"] = uuid
+        recent = [p for p in data["recent"] if p != str(path)]
+        data["recent"] = [str(path), *recent][:MAX_RECENT]
+        self._save(data)
+
+    def recent(self) -> list[Path]:
+        return [Path(p) for p in self._load()["recent"]]
+
+    def record_failed_unlock(self, path: Path) -> int:
+        data = self._load()
+        entry = data["vaults"].setdefault(str(path), {})
+        entry["failed_unlocks"] = int(entry.get("failed_unlocks", 0)) + 1
+        self._save(data)
+        return entry["failed_unlocks"]
+
+    def take_failed_unlocks(self, path: Path) -> int:
+        """Read and reset the count, to be written into the unlock audit event."""
+        data = self._load()
+        entry = data["vaults"].get(str(path), {})
+        count = int(entry.get("failed_unlocks", 0))
+        if count:
+            entry["failed_unlocks"] = 0
+            self._save(data)
+        return count

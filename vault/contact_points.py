@@ -1,0 +1,92 @@
+"""Validation and normalisation of e-mails, phones, addresses and links.
+
+Phones go through Google's libphonenumber port (``phonenumbers``) to E.164 where the number
+parses; anything else is kept as typed, with its digits as the match key.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+
+from .errors import ValidationError
+
+KINDS = ("email", "phone", "address", "link")
+SOURCES = (
+    "given",
+    "referral",
+    "job-board",
+    "public-profile",
+    "imported-file",
+    "old-document",
+    "package",
+    "other",
+)
+OUTREACH = ("ok", "do-not-contact")
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+MAX_VALUE = 500
+
+
+def normalise_email(value: str, field: str = "email") -> str:
+    value = value.strip()
+    if not value:
+        raise ValidationError(field, "is empty")
+    if len(value) > 254 or not _EMAIL.match(value) or ".." in value:
+        raise ValidationError(field, f"'{value}' is not a valid e-mail address")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def normalise_phone(value: str, region: str = "US", field: str = "phone") -> tuple[str, str]:
+    """Return (display value, match key). The key is E.164 when the number parses."""
+    value = value.strip()
+    if not value:
+        raise ValidationError(field, "is empty")
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 5 or len(digits) > 17:
+        raise ValidationError(field, f"'{value}' does not look like a phone number")
+    try:
+        parsed = phonenumbers.parse(value, region)
+        if phonenumbers.is_possible_number(parsed):
+            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            return e164, e164
+    except phonenumbers.NumberParseException:
+        pass
+    return value, digits
+
+
+def normalise_link(value: str, field: str = "link") -> tuple[str, str]:
+    value = value.strip()
+    if not value:
+        raise ValidationError(field, "is empty")
+    candidate = value if "://" in value else f"https://{value}"
+    parts = urlsplit(candidate)
+    if parts.scheme.lower() not in ("http", "https") or "." not in parts.netloc:
+        raise ValidationError(field, f"'{value}' is not a web link")
+    host = parts.netloc.lower().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    key = urlunsplit(("https", host, path, "", "")).lower()
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, "")), key
+
+
+def normalise(kind: str, value: str, region: str = "US") -> tuple[str, str]:
+    """Validate one contact point; return (stored value, normalised match key)."""
+    if kind not in KINDS:
+        raise ValidationError("kind", f"must be one of {', '.join(KINDS)}")
+    if len(value) > MAX_VALUE:
+        raise ValidationError(kind, f"is longer than {MAX_VALUE} characters")
+    if kind == "email":
+        email = normalise_email(value)
+        return email, email.lower()
+    if kind == "phone":
+        return normalise_phone(value, region)
+    if kind == "link":
+        return normalise_link(value)
+    text = " ".join(value.split())
+    if not text:
+        raise ValidationError("address", "is empty")
+    return value.strip(), text.lower()

@@ -1,0 +1,204 @@
+"""Typed errors of the core.
+
+Every failure a user can meet has its own type here, and each carries one human sentence
+(``str(error)``) that the CLI and the GUI show as they are. Nothing else ever reaches a user.
+"""
+
+from __future__ import annotations
+
+
+class VaultError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    #: CLI exit code for this error (1 = refused or invalid input).
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- opening, keys and the file -------------------------------------------------------------
+
+
+class WrongPassphrase(VaultError):
+    def __init__(self, message: str = "The passphrase is not correct for this vault.") -> None:
+        super().__init__(message)
+
+
+class VaultDamaged(VaultError):
+    """The file is not a readable vault: empty, not a vault, truncated or failing its HMAC."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"The vault file {path} is damaged ({reason}); open your latest backup instead.")
+        self.path = path
+        self.reason = reason
+
+
+class VaultNotFound(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"There is no vault at {path}; create one with 'contact-vault init'.")
+        self.path = path
+
+
+class VaultExists(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"A file already exists at {path}; choose another location.")
+        self.path = path
+
+
+class SchemaTooNew(VaultError):
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(
+            f"This vault was written by a newer Contact Vault (schema {found}, this app knows up to "
+            f"{supported}); update the app to open it."
+        )
+        self.found = found
+        self.supported = supported
+
+
+class VaultInUse(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"The vault {path} is already open in another Contact Vault window or command.")
+        self.path = path
+
+
+class VaultReadOnly(VaultError):
+    def __init__(self, path: str, what: str = "change it") -> None:
+        super().__init__(f"The vault {path} is read-only here, so Contact Vault cannot {what}.")
+        self.path = path
+
+
+class VaultLocked(VaultError):
+    def __init__(self) -> None:
+        super().__init__("The vault is locked; unlock it first.")
+
+
+class DiskFull(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"There is not enough disk space to write {path}; nothing was changed.")
+        self.path = path
+
+
+class WriteFailed(VaultError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"Could not write {path}: {reason}. Nothing was changed.")
+        self.path = path
+
+
+class UnsafeLibrary(VaultError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"Contact Vault refuses to run with {what}; update the installation.")
+
+
+class KeyringUnavailable(VaultError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Remembering the vault on this computer is not available: {reason}.")
+        self.reason = reason
+
+
+class IntegrityCheckFailed(VaultError):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(f"The integrity check of {path} failed: {detail}.")
+        self.path = path
+        self.detail = detail
+
+
+# --- records and input ----------------------------------------------------------------------
+
+
+class ValidationError(VaultError):
+    """Bad input for one field; ``field`` names it so a form can show the message beside it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class NotFound(VaultError):
+    def __init__(self, kind: str, ident: str) -> None:
+        super().__init__(f"No {kind} matches '{ident}'.")
+        self.kind = kind
+        self.ident = ident
+
+
+class Ambiguous(VaultError):
+    def __init__(self, kind: str, ident: str, count: int) -> None:
+        super().__init__(f"'{ident}' matches {count} {kind} records; use the full id.")
+
+
+class UnsupportedDocument(VaultError):
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(
+            f"{name} is not a supported document ({detail}); use PDF, DOCX, ODT, RTF or plain text."
+        )
+
+
+class DocumentTooLarge(VaultError):
+    def __init__(self, name: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"{name} is {size / 1_048_576:.1f} MB, over the {limit / 1_048_576:.0f} MB limit for documents."
+        )
+
+
+class BadSearchQuery(VaultError):
+    def __init__(self, query: str, detail: str) -> None:
+        super().__init__(f"The search '{query}' could not be understood: {detail}.")
+
+
+# --- sharing --------------------------------------------------------------------------------
+
+
+class ShareNotAuthorised(VaultError):
+    """A share was refused; ``condition`` is a stable code naming the rule that failed."""
+
+    def __init__(self, condition: str, message: str) -> None:
+        super().__init__(f"Share refused: {message}")
+        self.condition = condition
+
+
+class AuthorisationImmutable(VaultError):
+    def __init__(self) -> None:
+        super().__init__("A logged authorisation cannot be changed; revoke it and log a new one.")
+
+
+class PackageInvalid(VaultError):
+    """A share package failed verification, or is unsafe to import."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The package is not valid: {reason}")
+        self.reason = reason
+
+
+# --- audit and import -----------------------------------------------------------------------
+
+
+class AuditChainBroken(VaultError):
+    def __init__(self, seq: int | None, reason: str, line: int | None = None) -> None:
+        where = f"line {line}" if line is not None else f"event #{seq}"
+        super().__init__(f"The audit trail is broken at {where}: {reason}.")
+        self.seq = seq
+        self.line = line
+        self.reason = reason
+
+
+class AuditExportInvalid(VaultError):
+    def __init__(self, line: int | None, reason: str) -> None:
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"The audit export does not verify: {where}{reason}.")
+        self.line = line
+        self.reason = reason
+
+
+class ImportFailed(VaultError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"Could not import {path}: {reason}")
+
+
+class Cancelled(VaultError):
+    def __init__(self) -> None:
+        super().__init__("Cancelled; nothing was changed.")

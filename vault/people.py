@@ -1,0 +1,550 @@
+"""People (candidates and network contacts), their contact points and tags.
+
+Every write goes through ``Vault.transaction()`` with its audit event and a search-index
+refresh in the same transaction. Audit details name fields and ids, never values.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from . import contact_points as cp
+from .errors import Ambiguous, NotFound, ValidationError
+
+if TYPE_CHECKING:
+    from .store import Vault
+
+KINDS = ("candidate", "contact")
+STATUSES = ("active", "passive", "placed", "not-looking")
+POLICIES = ("on-authorisation", "locked")
+DEFAULT_POLICY = {"candidate": "on-authorisation", "contact": "locked"}
+MAX_TEXT = {"full_name": 200, "given_name": 100, "family_name": 100, "headline": 300,
+            "organisation": 200, "title": 200, "notes": 100_000}
+SORT_COLUMNS = {"name": "sort_name COLLATE NOCASE", "organisation": "organisation COLLATE NOCASE",
+                "updated": "updated_at"}
+
+
+@dataclass(frozen=True)
+class ContactPoint:
+    id: int
+    uuid: str
+    kind: str
+    value: str
+    normalized: str
+    label: str
+    source: str
+    source_detail: str
+    obtained_on: str | None
+    outreach: str
+
+    @property
+    def from_old_document(self) -> bool:
+        return self.source == "old-document"
+
+
+@dataclass(frozen=True)
+class NewContactPoint:
+    kind: str
+    value: str
+    label: str = ""
+    source: str = "given"
+    source_detail: str = ""
+    obtained_on: str | None = None
+    outreach: str = "ok"
+
+
+@dataclass(frozen=True)
+class PersonFields:
+    """The editable fields of a person; ``None`` in an update means 'leave as it is'."""
+
+    full_name: str | None = None
+    kind: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    headline: str | None = None
+    organisation: str | None = None
+    title: str | None = None
+    notes: str | None = None
+    status: str | None = None
+    not_looking_until: str | None = None
+    retention_until: str | None = None
+    sharing_policy: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """What a list shows: cheap to fetch in pages."""
+
+    id: int
+    uuid: str
+    kind: str
+    full_name: str
+    organisation: str
+    title: str
+    updated_at: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    uuid: str
+    kind: str
+    full_name: str
+    given_name: str
+    family_name: str
+    headline: str
+    organisation: str
+    title: str
+    notes: str
+    status: str
+    not_looking_until: str | None
+    retention_until: str | None
+    sharing_policy: str
+    origin: str
+    created_at: str
+    updated_at: str
+    contact_points: tuple[ContactPoint, ...] = ()
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def points(self, kind: str) -> list[ContactPoint]:
+        return [p for p in self.contact_points if p.kind == kind]
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("contact_points", "tags")}
+        data["id"] = self.uuid
+        data["contact_points"] = [p.__dict__ for p in self.contact_points]
+        data["tags"] = list(self.tags)
+        return data
+
+
+_PERSON_COLUMNS = (
+    "id, uuid, kind, full_name, given_name, family_name, headline, organisation, title, notes, status, "
+    "not_looking_until, retention_until, sharing_policy, origin, created_at, updated_at"
+)
+_POINT_COLUMNS = "id, uuid, kind, value, normalized, label, source, source_detail, obtained_on, outreach"
+
+
+def sort_name_for(full_name: str, family_name: str, given_name: str) -> str:
+    """Family name first when known, so lists sort the way recruiters expect."""
+    if family_name:
+        return f"{family_name} {given_name}".strip().lower()
+    parts = full_name.split()
+    if len(parts) > 1:
+        return f"{parts[-1]} {' '.join(parts[:-1])}".lower()
+    return full_name.lower()
+
+
+def _check_date(name: str, value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError as exc:
+        raise ValidationError(name, f"'{value}' is not a date (use YYYY-MM-DD)") from exc
+
+
+def _clean(values: PersonFields, *, creating: bool) -> dict[str, Any]:
+    """Validate every given field; the error names the field that is wrong."""
+    out: dict[str, Any] = {}
+    for f in fields(values):
+        value = getattr(values, f.name)
+        if value is None:
+            continue
+        if f.name in MAX_TEXT:
+            value = value.strip() if f.name != "notes" else value
+            if len(value) > MAX_TEXT[f.name]:
+                raise ValidationError(f.name, f"is longer than {MAX_TEXT[f.name]} characters")
+            if "\x00" in value:
+                raise ValidationError(f.name, "contains a NUL character")
+        out[f.name] = value
+    if creating or "full_name" in out:
+        if not out.get("full_name", "").strip():
+            raise ValidationError("full_name", "a name is required")
+    if "kind" in out and out["kind"] not in KINDS:
+        raise ValidationError("kind", "must be 'candidate' or 'contact'")
+    if "status" in out and out["status"] not in STATUSES:
+        raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
+    if "sharing_policy" in out and out["sharing_policy"] not in POLICIES:
+        raise ValidationError("sharing_policy", "must be 'on-authorisation' or 'locked'")
+    for name in ("not_looking_until", "retention_until"):
+        if name in out:
+            out[name] = _check_date(name, out[name])
+    return out
+
+
+class PeopleService:
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def resolve(self, ident: str | int) -> int:
+        """Person id from an integer id, a UUID, or an unambiguous UUID prefix (≥ 4 chars)."""
+        conn = self.vault.conn
+        if isinstance(ident, int):
+            row = conn.execute("SELECT id FROM people WHERE id = ?", (ident,)).fetchone()
+            if not row:
+                raise NotFound("person", str(ident))
+            return row[0]
+        text = str(ident).strip().lower()
+        if len(text) < 4:
+            raise NotFound("person", text)
+        rows = conn.execute(
+            "SELECT id FROM people WHERE uuid >= ? AND uuid < ? LIMIT 2", (text, text + "\uffff")
+        ).fetchall()
+        if not rows:
+            raise NotFound("person", text)
+        if len(rows) > 1:
+            raise Ambiguous("person", text, len(rows))
+        return rows[0][0]
+
+    def get(self, ident: str | int) -> Person:
+        person_id = self.resolve(ident)
+        conn = self.vault.conn
+        row = conn.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE id = ?", (person_id,)).fetchone()
+        points = tuple(
+            ContactPoint(*r)
+            for r in conn.execute(
+                f"SELECT {_POINT_COLUMNS} FROM contact_points WHERE person_id = ? ORDER BY kind, id", (person_id,)
+            )
+        )
+        tags = tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT t.name FROM person_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.person_id = ? "
+                "ORDER BY t.name COLLATE NOCASE",
+                (person_id,),
+            )
+        )
+        return Person(*row, contact_points=points, tags=tags)
+
+    def uuid_of(self, person_id: int) -> str:
+        row = self.vault.conn.execute("SELECT uuid FROM people WHERE id = ?", (person_id,)).fetchone()
+        if not row:
+            raise NotFound("person", str(person_id))
+        return row[0]
+
+    def count(self, view: str = "all", tag: str | None = None) -> int:
+        where, params = self._view_filter(view, tag)
+        return self.vault.conn.execute(f"SELECT count(*) FROM people p {where}", params).fetchone()[0]
+
+    def list_ids(
+        self,
+        *,
+        view: str = "all",
+        tag: str | None = None,
+        sort: str = "name",
+        descending: bool = False,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[int]:
+        """One page of person ids, in order; the list models fetch rows for these lazily."""
+        if sort not in SORT_COLUMNS:
+            raise ValidationError("sort", f"must be one of {', '.join(SORT_COLUMNS)}")
+        where, params = self._view_filter(view, tag)
+        direction = "DESC" if descending else "ASC"
+        rows = self.vault.conn.execute(
+            f"SELECT p.id FROM people p {where} ORDER BY p.{SORT_COLUMNS[sort]} {direction}, p.id {direction} "
+            "LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _view_filter(self, view: str, tag: str | None) -> tuple[str, list[Any]]:
+        today = self.vault.clock.now().date().isoformat()
+        if view == "all":
+            where, params = "", []
+        elif view in ("candidate", "candidates"):
+            where, params = "WHERE p.kind = 'candidate'", []
+        elif view in ("contact", "contacts"):
+            where, params = "WHERE p.kind = 'contact'", []
+        elif view == "do-not-contact":
+            where = ("WHERE p.id IN (SELECT person_id FROM contact_points WHERE outreach = 'do-not-contact')")
+            params = []
+        elif view == "retention-due":
+            where, params = "WHERE p.retention_until IS NOT NULL AND p.retention_until <= ?", [today]
+        elif view == "tag":
+            where = ("WHERE p.id IN (SELECT pt.person_id FROM person_tags pt JOIN tags t ON t.id = pt.tag_id "
+                     "WHERE t.name = ? COLLATE NOCASE)")
+            params = [tag or ""]
+        else:
+            raise ValidationError("view", f"unknown view '{view}'")
+        return where, params
+
+    def rows(self, ids: Sequence[int]) -> list[PersonRow]:
+        """List rows for the given ids, in the same order (missing ids are skipped)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.vault.conn.execute(
+            f"""SELECT p.id, p.uuid, p.kind, p.full_name, p.organisation, p.title, p.updated_at,
+                   (SELECT value FROM contact_points c WHERE c.person_id = p.id AND c.kind = 'email'
+                    ORDER BY c.id LIMIT 1),
+                   (SELECT value FROM contact_points c WHERE c.person_id = p.id AND c.kind = 'phone'
+                    ORDER BY c.id LIMIT 1)
+                FROM people p WHERE p.id IN ({marks})""",
+            list(ids),
+        ).fetchall()
+        by_id = {r[0]: PersonRow(*r[:7], r[7] or "", r[8] or "") for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def tags(self) -> list[tuple[str, int]]:
+        return [
+            (r[0], r[1])
+            for r in self.vault.conn.execute(
+                "SELECT t.name, count(pt.person_id) FROM tags t LEFT JOIN person_tags pt ON pt.tag_id = t.id "
+                "GROUP BY t.id HAVING count(pt.person_id) > 0 ORDER BY t.name COLLATE NOCASE"
+            )
+        ]
+
+    # --- writes -----------------------------------------------------------------------------
+
+    def add(
+        self,
+        values: PersonFields,
+        contact_points: Iterable[NewContactPoint] = (),
+        tags: Iterable[str] = (),
+        *,
+        origin: str = "",
+        region: str = "US",
+    ) -> Person:
+        clean = _clean(values, creating=True)
+        kind = clean.get("kind") or "candidate"
+        clean["kind"] = kind
+        clean.setdefault("sharing_policy", DEFAULT_POLICY[kind])
+        prepared = [self._prepare_point(p, region) for p in contact_points]
+        tag_names = _clean_tags(tags)
+        now = self.vault.now()
+        person_uuid = str(uuidlib.uuid4())
+        with self.vault.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO people (uuid, kind, full_name, given_name, family_name, sort_name, headline, "
+                "organisation, title, notes, status, not_looking_until, retention_until, sharing_policy, origin, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    person_uuid, kind, clean["full_name"], clean.get("given_name", ""),
+                    clean.get("family_name", ""),
+                    sort_name_for(clean["full_name"], clean.get("family_name", ""), clean.get("given_name", "")),
+                    clean.get("headline", ""), clean.get("organisation", ""), clean.get("title", ""),
+                    clean.get("notes", ""), clean.get("status", "active"), clean.get("not_looking_until"),
+                    clean.get("retention_until"), clean["sharing_policy"], origin, now, now,
+                ),
+            )
+            person_id = cur.lastrowid
+            for point in prepared:
+                self._insert_point(conn, person_id, point, now)
+            for name in tag_names:
+                self._attach_tag(conn, person_id, name)
+            self.vault.record(
+                "person.created", "person", person_uuid,
+                {"kind": kind, "fields": sorted(clean), "contact_points": [p.kind for p in prepared],
+                 "tags": len(tag_names), "origin": origin or "manual"},
+            )
+            self.vault.search.reindex_person(person_id)
+        return self.get(person_id)
+
+    def update(self, ident: str | int, values: PersonFields) -> Person:
+        person_id = self.resolve(ident)
+        clean = _clean(values, creating=False)
+        current = self.get(person_id)
+        changed = {k: v for k, v in clean.items() if getattr(current, k) != v}
+        if not changed:
+            return current
+        if "kind" in changed and "sharing_policy" not in changed and current.kind != changed["kind"]:
+            # Moving a person to 'contact' never loosens their policy.
+            if changed["kind"] == "contact":
+                changed["sharing_policy"] = "locked"
+        merged = replace(current, **changed)
+        changed["sort_name"] = sort_name_for(merged.full_name, merged.family_name, merged.given_name)
+        changed["updated_at"] = self.vault.now()
+        assignments = ", ".join(f"{k} = ?" for k in changed)
+        with self.vault.transaction() as conn:
+            conn.execute(f"UPDATE people SET {assignments} WHERE id = ?", (*changed.values(), person_id))
+            names = sorted(k for k in changed if k not in ("sort_name", "updated_at"))
+            action = "person.sharing_policy" if names == ["sharing_policy"] else "person.updated"
+            details: dict[str, Any] = {"fields": names}
+            if "sharing_policy" in changed:
+                details["sharing_policy"] = changed["sharing_policy"]
+            self.vault.record(action, "person", current.uuid, details)
+            self.vault.search.reindex_person(person_id)
+        return self.get(person_id)
+
+    def set_sharing_policy(self, ident: str | int, policy: str) -> Person:
+        return self.update(ident, PersonFields(sharing_policy=policy))
+
+    def delete(self, ident: str | int) -> None:
+        """Remove a person and everything attached (the deliberate, audited erase lives in privacy)."""
+        person_id = self.resolve(ident)
+        person_uuid = self.uuid_of(person_id)
+        with self.vault.transaction() as conn:
+            self.vault.search.remove_person(person_id)
+            conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
+            self.vault.record("person.deleted", "person", person_uuid, {})
+
+    def add_contact_point(self, ident: str | int, point: NewContactPoint, region: str = "US") -> ContactPoint:
+        person_id = self.resolve(ident)
+        prepared = self._prepare_point(point, region)
+        with self.vault.transaction() as conn:
+            point_id, point_uuid = self._insert_point(conn, person_id, prepared, self.vault.now())
+            self._touch(conn, person_id)
+            self.vault.record(
+                "contact_point.added", "person", self.uuid_of(person_id),
+                {"contact_point": point_uuid, "kind": prepared.kind, "source": prepared.source},
+            )
+            self.vault.search.reindex_person(person_id)
+        return self._point(point_id)
+
+    def update_contact_point(
+        self,
+        point_uuid: str,
+        *,
+        value: str | None = None,
+        label: str | None = None,
+        source: str | None = None,
+        outreach: str | None = None,
+        obtained_on: str | None = None,
+        region: str = "US",
+    ) -> ContactPoint:
+        row = self.vault.conn.execute(
+            "SELECT id, person_id, kind FROM contact_points WHERE uuid = ?", (point_uuid,)
+        ).fetchone()
+        if not row:
+            raise NotFound("contact point", point_uuid)
+        point_id, person_id, kind = row
+        changes: dict[str, Any] = {}
+        if value is not None:
+            changes["value"], changes["normalized"] = cp.normalise(kind, value, region)
+        if label is not None:
+            changes["label"] = label.strip()
+        if source is not None:
+            if source not in cp.SOURCES:
+                raise ValidationError("source", f"must be one of {', '.join(cp.SOURCES)}")
+            changes["source"] = source
+        if outreach is not None:
+            if outreach not in cp.OUTREACH:
+                raise ValidationError("outreach", "must be 'ok' or 'do-not-contact'")
+            changes["outreach"] = outreach
+        if obtained_on is not None:
+            changes["obtained_on"] = _check_date("obtained_on", obtained_on)
+        if not changes:
+            return self._point(point_id)
+        with self.vault.transaction() as conn:
+            conn.execute(
+                f"UPDATE contact_points SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                (*changes.values(), point_id),
+            )
+            self._touch(conn, person_id)
+            self.vault.record(
+                "contact_point.updated", "person", self.uuid_of(person_id),
+                {"contact_point": point_uuid, "fields": sorted(k for k in changes if k != "normalized")},
+            )
+            self.vault.search.reindex_person(person_id)
+        return self._point(point_id)
+
+    def remove_contact_point(self, point_uuid: str) -> None:
+        row = self.vault.conn.execute(
+            "SELECT id, person_id, kind FROM contact_points WHERE uuid = ?", (point_uuid,)
+        ).fetchone()
+        if not row:
+            raise NotFound("contact point", point_uuid)
+        with self.vault.transaction() as conn:
+            conn.execute("DELETE FROM contact_points WHERE id = ?", (row[0],))
+            self._touch(conn, row[1])
+            self.vault.record(
+                "contact_point.removed", "person", self.uuid_of(row[1]), {"contact_point": point_uuid, "kind": row[2]}
+            )
+            self.vault.search.reindex_person(row[1])
+
+    def add_tag(self, ident: str | int, tag: str) -> None:
+        person_id = self.resolve(ident)
+        (name,) = _clean_tags([tag]) or [""]
+        if not name:
+            raise ValidationError("tag", "is empty")
+        with self.vault.transaction() as conn:
+            if self._attach_tag(conn, person_id, name):
+                self._touch(conn, person_id)
+                self.vault.record("tag.added", "person", self.uuid_of(person_id), {"tag_count": 1})
+                self.vault.search.reindex_person(person_id)
+
+    def remove_tag(self, ident: str | int, tag: str) -> None:
+        person_id = self.resolve(ident)
+        with self.vault.transaction() as conn:
+            cur = conn.execute(
+                "DELETE FROM person_tags WHERE person_id = ? AND tag_id = (SELECT id FROM tags WHERE name = ?)",
+                (person_id, tag.strip()),
+            )
+            if cur.rowcount:
+                self._touch(conn, person_id)
+                self.vault.record("tag.removed", "person", self.uuid_of(person_id), {"tag_count": 1})
+                self.vault.search.reindex_person(person_id)
+
+    def set_tags(self, ident: str | int, tags: Iterable[str]) -> None:
+        person_id = self.resolve(ident)
+        wanted = _clean_tags(tags)
+        current = set(self.get(person_id).tags)
+        with self.vault.transaction():
+            for name in current - set(wanted):
+                self.remove_tag(person_id, name)
+            for name in wanted:
+                if name not in current:
+                    self.add_tag(person_id, name)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _prepare_point(self, point: NewContactPoint, region: str) -> NewContactPoint:
+        value, normalized = cp.normalise(point.kind, point.value, region)
+        if point.source not in cp.SOURCES:
+            raise ValidationError("source", f"must be one of {', '.join(cp.SOURCES)}")
+        if point.outreach not in cp.OUTREACH:
+            raise ValidationError("outreach", "must be 'ok' or 'do-not-contact'")
+        obtained = _check_date("obtained_on", point.obtained_on) or self.vault.clock.now().date().isoformat()
+        return _PreparedPoint(point.kind, value, point.label.strip(), point.source, point.source_detail,
+                              obtained, point.outreach, normalized)
+
+    def _insert_point(self, conn: Any, person_id: int, point: NewContactPoint, now: str) -> tuple[int, str]:
+        assert isinstance(point, _PreparedPoint)
+        point_uuid = str(uuidlib.uuid4())
+        cur = conn.execute(
+            "INSERT INTO contact_points (uuid, person_id, kind, value, normalized, label, source, source_detail, "
+            "obtained_on, outreach, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (point_uuid, person_id, point.kind, point.value, point.normalized, point.label, point.source,
+             point.source_detail, point.obtained_on, point.outreach, now),
+        )
+        return cur.lastrowid, point_uuid
+
+    def _attach_tag(self, conn: Any, person_id: int, name: str) -> bool:
+        conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+        tag_id = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
+        cur = conn.execute("INSERT OR IGNORE INTO person_tags (person_id, tag_id) VALUES (?, ?)", (person_id, tag_id))
+        return cur.rowcount > 0
+
+    def _touch(self, conn: Any, person_id: int) -> None:
+        conn.execute("UPDATE people SET updated_at = ? WHERE id = ?", (self.vault.now(), person_id))
+
+    def _point(self, point_id: int) -> ContactPoint:
+        row = self.vault.conn.execute(f"SELECT {_POINT_COLUMNS} FROM contact_points WHERE id = ?", (point_id,)).fetchone()
+        return ContactPoint(*row)
+
+
+@dataclass(frozen=True)
+class _PreparedPoint(NewContactPoint):
+    normalized: str = ""
+
+
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        name = " ".join(str(tag).split())
+        if not name:
+            continue
+        if len(name) > 60:
+            raise ValidationError("tag", f"'{name[:20]}…' is longer than 60 characters")
+        if name.lower() not in (t.lower() for t in out):
+            out.append(name)
+    return out

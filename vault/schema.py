@@ -1,0 +1,281 @@
+"""Numbered schema migrations, tracked by ``PRAGMA user_version``.
+
+Each migration is applied in its own transaction together with its audit event. Never edit a
+released migration: add the next number. ``tests/data/schema/`` keeps a vault per old schema.
+"""
+
+from __future__ import annotations
+
+MIGRATION_1 = r"""
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- The vault owner: exactly one row. The private key never leaves this table.
+CREATE TABLE owner (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    name         TEXT NOT NULL,
+    organisation TEXT NOT NULL DEFAULT '',
+    email        TEXT NOT NULL DEFAULT '',
+    public_key   BLOB NOT NULL,
+    private_key  BLOB NOT NULL,
+    key_id       BLOB NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+
+-- Vault-level settings that travel with the vault (retention period, represent window).
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE organisations (
+    id         INTEGER PRIMARY KEY,
+    uuid       TEXT NOT NULL UNIQUE,
+    name       TEXT NOT NULL,
+    website    TEXT NOT NULL DEFAULT '',
+    notes      TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX organisations_name ON organisations(name COLLATE NOCASE);
+
+CREATE TABLE people (
+    id                INTEGER PRIMARY KEY,
+    uuid              TEXT NOT NULL UNIQUE,
+    kind              TEXT NOT NULL CHECK (kind IN ('candidate', 'contact')),
+    full_name         TEXT NOT NULL,
+    given_name        TEXT NOT NULL DEFAULT '',
+    family_name       TEXT NOT NULL DEFAULT '',
+    sort_name         TEXT NOT NULL,
+    headline          TEXT NOT NULL DEFAULT '',
+    organisation      TEXT NOT NULL DEFAULT '',
+    title             TEXT NOT NULL DEFAULT '',
+    notes             TEXT NOT NULL DEFAULT '',
+    status            TEXT NOT NULL DEFAULT 'active'
+                      CHECK (status IN ('active', 'passive', 'placed', 'not-looking')),
+    not_looking_until TEXT,
+    retention_until   TEXT,
+    sharing_policy    TEXT NOT NULL CHECK (sharing_policy IN ('on-authorisation', 'locked')),
+    origin            TEXT NOT NULL DEFAULT '',
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+CREATE INDEX people_sort ON people(sort_name COLLATE NOCASE, id);
+CREATE INDEX people_kind_sort ON people(kind, sort_name COLLATE NOCASE, id);
+CREATE INDEX people_org ON people(organisation COLLATE NOCASE, id);
+CREATE INDEX people_updated ON people(updated_at, id);
+CREATE INDEX people_retention ON people(retention_until);
+
+CREATE TABLE tags (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+
+CREATE TABLE person_tags (
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    tag_id    INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (person_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX person_tags_tag ON person_tags(tag_id, person_id);
+
+CREATE TABLE contact_points (
+    id            INTEGER PRIMARY KEY,
+    uuid          TEXT NOT NULL UNIQUE,
+    person_id     INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('email', 'phone', 'address', 'link')),
+    value         TEXT NOT NULL,
+    normalized    TEXT NOT NULL,
+    label         TEXT NOT NULL DEFAULT '',
+    source        TEXT NOT NULL,
+    source_detail TEXT NOT NULL DEFAULT '',
+    obtained_on   TEXT,
+    outreach      TEXT NOT NULL DEFAULT 'ok' CHECK (outreach IN ('ok', 'do-not-contact')),
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX contact_points_person ON contact_points(person_id);
+CREATE INDEX contact_points_norm ON contact_points(kind, normalized);
+CREATE INDEX contact_points_dnc ON contact_points(outreach, person_id);
+
+-- Resumes and evidence. Metadata here; the encrypted bytes in document_blobs so listing
+-- documents never pages blobs in.
+CREATE TABLE documents (
+    id          INTEGER PRIMARY KEY,
+    uuid        TEXT NOT NULL UNIQUE,
+    person_id   INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    role        TEXT NOT NULL DEFAULT 'resume' CHECK (role IN ('resume', 'evidence', 'photo', 'other')),
+    file_name   TEXT NOT NULL,
+    mime_type   TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    is_default  INTEGER NOT NULL DEFAULT 0,
+    shareable   INTEGER NOT NULL DEFAULT 1,
+    text_status TEXT NOT NULL CHECK (text_status IN ('extracted', 'failed', 'empty')),
+    text_error  TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX documents_person ON documents(person_id, role, version);
+
+CREATE TABLE document_blobs (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    data        BLOB NOT NULL
+);
+
+CREATE TABLE document_text (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    text        TEXT NOT NULL
+);
+
+-- One row per person (rowid = people.id), rewritten in the same transaction as any change.
+CREATE VIRTUAL TABLE search_index USING fts5(
+    names, work, contact, tags, notes, resume,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+
+CREATE TABLE recipients (
+    id              INTEGER PRIMARY KEY,
+    uuid            TEXT NOT NULL UNIQUE,
+    name            TEXT NOT NULL,
+    email           TEXT NOT NULL DEFAULT '',
+    organisation_id INTEGER REFERENCES organisations(id),
+    public_key      TEXT NOT NULL DEFAULT '',
+    notes           TEXT NOT NULL DEFAULT '',
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE INDEX recipients_org ON recipients(organisation_id);
+
+-- Consent. Immutable once logged (trigger below); only revocation fields may be set, once.
+CREATE TABLE authorisations (
+    id                   INTEGER PRIMARY KEY,
+    uuid                 TEXT NOT NULL UNIQUE,
+    person_id            INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    recipient_id         INTEGER REFERENCES recipients(id),
+    organisation_id      INTEGER REFERENCES organisations(id),
+    scope                TEXT NOT NULL,
+    purpose              TEXT NOT NULL,
+    method               TEXT NOT NULL CHECK (method IN ('email', 'phone', 'in-person', 'written', 'form', 'upstream')),
+    evidence_document_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,
+    evidence_note        TEXT NOT NULL DEFAULT '',
+    obtained_at          TEXT NOT NULL,
+    valid_until          TEXT,
+    max_uses             INTEGER CHECK (max_uses IS NULL OR max_uses > 0),
+    recorded_by          TEXT NOT NULL,
+    upstream             TEXT,
+    revoked_at           TEXT,
+    revoked_reason       TEXT,
+    created_at           TEXT NOT NULL,
+    CHECK ((recipient_id IS NULL) <> (organisation_id IS NULL))
+);
+CREATE INDEX authorisations_person ON authorisations(person_id);
+CREATE INDEX authorisations_valid ON authorisations(valid_until);
+
+CREATE TRIGGER authorisations_immutable BEFORE UPDATE ON authorisations
+WHEN OLD.revoked_at IS NOT NULL
+  OR NEW.uuid IS NOT OLD.uuid OR NEW.person_id IS NOT OLD.person_id
+  OR NEW.recipient_id IS NOT OLD.recipient_id OR NEW.organisation_id IS NOT OLD.organisation_id
+  OR NEW.scope IS NOT OLD.scope OR NEW.purpose IS NOT OLD.purpose OR NEW.method IS NOT OLD.method
+  OR NEW.evidence_note IS NOT OLD.evidence_note OR NEW.obtained_at IS NOT OLD.obtained_at
+  OR NEW.valid_until IS NOT OLD.valid_until OR NEW.max_uses IS NOT OLD.max_uses
+  OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.upstream IS NOT OLD.upstream
+  OR NEW.created_at IS NOT OLD.created_at
+BEGIN
+    SELECT RAISE(ABORT, 'authorisations are immutable once logged');
+END;
+
+-- The submittal ledger: one row per package made.
+CREATE TABLE shares (
+    id               INTEGER PRIMARY KEY,
+    uuid             TEXT NOT NULL UNIQUE,
+    person_id        INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    recipient_id     INTEGER NOT NULL REFERENCES recipients(id),
+    organisation_id  INTEGER REFERENCES organisations(id),
+    authorisation_id INTEGER NOT NULL REFERENCES authorisations(id) ON DELETE CASCADE,
+    items            TEXT NOT NULL,
+    purpose          TEXT NOT NULL DEFAULT '',
+    package_id       TEXT NOT NULL,
+    package_sha256   TEXT NOT NULL,
+    created_at       TEXT NOT NULL
+);
+CREATE INDEX shares_person ON shares(person_id, created_at);
+CREATE INDEX shares_authorisation ON shares(authorisation_id);
+
+CREATE TABLE intro_requests (
+    id               INTEGER PRIMARY KEY,
+    uuid             TEXT NOT NULL UNIQUE,
+    person_id        INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    recipient_id     INTEGER REFERENCES recipients(id),
+    requester        TEXT NOT NULL DEFAULT '',
+    reason           TEXT NOT NULL DEFAULT '',
+    requested_at     TEXT NOT NULL,
+    status           TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'authorised', 'declined', 'fulfilled')),
+    answer_note      TEXT NOT NULL DEFAULT '',
+    answered_at      TEXT,
+    authorisation_id INTEGER REFERENCES authorisations(id) ON DELETE SET NULL
+);
+CREATE INDEX intro_requests_person ON intro_requests(person_id);
+
+CREATE TABLE outreach (
+    id               INTEGER PRIMARY KEY,
+    uuid             TEXT NOT NULL UNIQUE,
+    person_id        INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    contact_point_id INTEGER REFERENCES contact_points(id) ON DELETE SET NULL,
+    channel          TEXT NOT NULL CHECK (channel IN ('call', 'email', 'message', 'meeting')),
+    outcome          TEXT NOT NULL,
+    note             TEXT NOT NULL DEFAULT '',
+    at               TEXT NOT NULL
+);
+CREATE INDEX outreach_person ON outreach(person_id, at);
+
+-- Keyed hashes (HMAC, secret in meta) of e-mails and phones of erased people.
+CREATE TABLE suppression (
+    digest     TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The append-only, hash-chained audit trail (see docs/audit-format.md).
+CREATE TABLE audit (
+    seq          INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    subject_type TEXT NOT NULL,
+    subject_id   TEXT NOT NULL,
+    details      TEXT NOT NULL,
+    prev         TEXT NOT NULL,
+    hash         TEXT NOT NULL
+);
+CREATE INDEX audit_subject ON audit(subject_id, seq);
+CREATE INDEX audit_action ON audit(action, seq);
+CREATE INDEX audit_at ON audit(at);
+
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+-- Signed commitments to the chain: (seq, hash, at) signed with the owner key.
+CREATE TABLE checkpoints (
+    seq       INTEGER PRIMARY KEY,
+    hash      TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+"""
+
+#: (version, SQL) in order. The vault's ``user_version`` is the last one applied.
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, MIGRATION_1),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,181 @@
+"""Full-text search over people with SQLite FTS5.
+
+The index holds one row per person (rowid = people.id) and is rewritten inside the same
+transaction as every change that affects it. User queries are translated into FTS5 syntax
+by a small tokenizer so that any text a recruiter types is a valid query: words, ``rob*``
+prefixes, ``"quoted phrases"``, ``AND``/``OR``/``NOT`` and parentheses; anything else is
+quoted as a literal word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlcipher3
+
+from .errors import BadSearchQuery
+
+if TYPE_CHECKING:
+    from .store import Vault
+
+# bm25 weights per column: names, work, contact, tags, notes, resume.
+_WEIGHTS = "10.0, 4.0, 6.0, 5.0, 1.5, 1.0"
+_TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
+_OPERATORS = {"AND", "OR", "NOT"}
+MAX_QUERY = 500
+
+
+def to_fts_query(text: str) -> str:
+    """Translate what a person typed into a safe FTS5 MATCH expression ('' when empty)."""
+    if len(text) > MAX_QUERY:
+        raise BadSearchQuery(text[:40] + "…", f"it is longer than {MAX_QUERY} characters")
+    out: list[str] = []
+    depth = 0
+    for raw in _TOKEN.findall(text):
+        if raw == "(":
+            out.append("(")
+            depth += 1
+            continue
+        if raw == ")":
+            if depth:
+                out.append(")")
+                depth -= 1
+            continue
+        if raw in _OPERATORS:
+            out.append(raw)
+            continue
+        if raw.startswith('"'):
+            phrase = raw.strip('"').replace('"', " ")
+            words = _words(phrase)
+            if words:
+                out.append('"' + " ".join(words) + '"')
+            continue
+        prefix = raw.endswith("*")
+        words = _words(raw.rstrip("*"))
+        if not words:
+            continue
+        if len(words) == 1:
+            out.append(f'"{words[0]}"' + ("*" if prefix else ""))
+        else:
+            # e-mail addresses, hyphenated names, phone numbers: match the words as a phrase.
+            out.append('"' + " ".join(words) + '"' + ("*" if prefix else ""))
+    out.extend(")" * depth)
+    return _tidy(out)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^\w]+", text, flags=re.UNICODE) if w]
+
+
+def _tidy(tokens: list[str]) -> str:
+    """Drop operators that would leave FTS5 with a syntax error (leading, trailing, doubled)."""
+    cleaned: list[str] = []
+    for token in tokens:
+        is_op = token in _OPERATORS
+        if token == "NOT" and cleaned and cleaned[-1] == "AND":
+            cleaned[-1] = "NOT"  # FTS5 spells "a AND NOT b" as "a NOT b"
+            continue
+        if is_op and (not cleaned or cleaned[-1] in _OPERATORS or cleaned[-1] == "("):
+            continue
+        if token == ")" and cleaned and cleaned[-1] in _OPERATORS:
+            cleaned.pop()
+        if token == ")" and cleaned and cleaned[-1] == "(":
+            cleaned.pop()
+            continue
+        cleaned.append(token)
+    while cleaned and cleaned[-1] in _OPERATORS:
+        cleaned.pop()
+    while cleaned and cleaned[0] in _OPERATORS:
+        cleaned.pop(0)
+    return " ".join(cleaned)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    ids: list[int]
+    total: int
+
+
+class SearchService:
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    def reindex_person(self, person_id: int) -> None:
+        """Rewrite this person's index row; call inside the transaction that changed them."""
+        conn = self.vault.conn
+        row = conn.execute(
+            "SELECT full_name, given_name, family_name, headline, organisation, title, notes "
+            "FROM people WHERE id = ?",
+            (person_id,),
+        ).fetchone()
+        conn.execute("DELETE FROM search_index WHERE rowid = ?", (person_id,))
+        if row is None:
+            return
+        full_name, given, family, headline, organisation, title, notes = row
+        contact = " ".join(
+            r[0]
+            for r in conn.execute("SELECT value FROM contact_points WHERE person_id = ? ORDER BY id", (person_id,))
+        )
+        tags = " ".join(
+            r[0]
+            for r in conn.execute(
+                "SELECT t.name FROM person_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.person_id = ?",
+                (person_id,),
+            )
+        )
+        resume = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "SELECT dt.text FROM documents d JOIN document_text dt ON dt.document_id = d.id "
+                "WHERE d.person_id = ? ORDER BY d.id",
+                (person_id,),
+            )
+        )
+        conn.execute(
+            "INSERT INTO search_index (rowid, names, work, contact, tags, notes, resume) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (person_id, " ".join({full_name, given, family}), f"{headline} {organisation} {title}", contact, tags,
+             notes, resume),
+        )
+
+    def remove_person(self, person_id: int) -> None:
+        self.vault.conn.execute("DELETE FROM search_index WHERE rowid = ?", (person_id,))
+
+    def query(self, text: str, *, limit: int = 200, offset: int = 0, kind: str | None = None) -> SearchResult:
+        """Ranked person ids for ``text`` (best first) and the total number of matches."""
+        match = to_fts_query(text)
+        if not match:
+            return SearchResult([], 0)
+        conn: Any = self.vault.conn
+        kind_filter = ""
+        params: list[Any] = [match]
+        if kind:
+            kind_filter = " AND rowid IN (SELECT id FROM people WHERE kind = ?)"
+            params.append(kind)
+        try:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT rowid FROM search_index WHERE search_index MATCH ?{kind_filter} "
+                    f"ORDER BY bm25(search_index, {_WEIGHTS}) LIMIT ? OFFSET ?",
+                    (*params, limit, offset),
+                )
+            ]
+            if len(ids) < limit and offset == 0:
+                total = len(ids)
+            else:
+                total = conn.execute(
+                    f"SELECT count(*) FROM search_index WHERE search_index MATCH ?{kind_filter}", params
+                ).fetchone()[0]
+        except sqlcipher3.OperationalError as exc:
+            raise BadSearchQuery(text, str(exc)) from exc
+        return SearchResult(ids, total)
+
+    def rebuild(self) -> None:
+        """Recreate the whole index (after erasure, or when an integrity check asks for it)."""
+        with self.vault.transaction() as conn:
+            conn.execute("DELETE FROM search_index")
+            for (person_id,) in conn.execute("SELECT id FROM people").fetchall():
+                self.reindex_person(person_id)
+            conn.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
