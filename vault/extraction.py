@@ -51,9 +51,10 @@ def child_command() -> list[str]:
     return [sys.executable, "-I", "-B", "-m", "vault.extraction"]
 
 
-def extract_text(data: bytes, mime_type: str, *, wall_seconds: float = WALL_SECONDS,
+def extract_text(data: bytes, mime_type: str, *, wall_seconds: float | None = None,
                  command: list[str] | None = None) -> ExtractionResult:
     """Extract in a limited child. Never raises for bad input; reports why instead."""
+    wall_seconds = WALL_SECONDS if wall_seconds is None else wall_seconds
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT")}
     env["CONTACT_VAULT_MIME"] = mime_type
     try:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import phonenumbers
 import sqlcipher3
 
 from .errors import BadSearchQuery
@@ -89,7 +90,51 @@ def _tidy(tokens: list[str]) -> str:
         cleaned.pop()
     while cleaned and cleaned[0] in _OPERATORS:
         cleaned.pop(0)
-    return " ".join(cleaned)
+    # FTS5 only joins bare phrases implicitly; spell AND out wherever two operands meet.
+    joined: list[str] = []
+    for token in cleaned:
+        if joined and joined[-1] not in _OPERATORS and joined[-1] != "(" and token not in _OPERATORS \
+                and token != ")":
+            joined.append("AND")
+        joined.append(token)
+    return " ".join(joined)
+
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
+
+
+def phone_query(text: str) -> str:
+    """A typed phone number, in any layout, matches the digits the index keeps for phones."""
+    if not _PHONE_LIKE.match(text.strip()):
+        return ""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 7:
+        return ""
+    forms = {digits}
+    national = _national_digits(text)
+    if national:
+        forms.add(national)
+    return " OR ".join(f'"{d}"' for d in sorted(forms))
+
+
+def _national_digits(value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        return ""
+    return str(parsed.national_number)
+
+
+def _index_form(kind: str, value: str, normalized: str) -> str:
+    if kind != "phone":
+        return value
+    digits = re.sub(r"\D", "", normalized)
+    return f"{value} {digits} {_national_digits(normalized) if normalized.startswith('+') else ''}"
+
+
+def fallback_query(text: str) -> str:
+    """Every word as a literal, all required: used when the operators do not parse."""
+    return " AND ".join(f'"{w}"' for w in _words(text))
 
 
 @dataclass(frozen=True)
@@ -115,8 +160,10 @@ class SearchService:
             return
         full_name, given, family, headline, organisation, title, notes = row
         contact = " ".join(
-            r[0]
-            for r in conn.execute("SELECT value FROM contact_points WHERE person_id = ? ORDER BY id", (person_id,))
+            _index_form(kind, value, normalized)
+            for kind, value, normalized in conn.execute(
+                "SELECT kind, value, normalized FROM contact_points WHERE person_id = ? ORDER BY id", (person_id,)
+            )
         )
         tags = " ".join(
             r[0]
@@ -144,32 +191,41 @@ class SearchService:
 
     def query(self, text: str, *, limit: int = 200, offset: int = 0, kind: str | None = None) -> SearchResult:
         """Ranked person ids for ``text`` (best first) and the total number of matches."""
-        match = to_fts_query(text)
+        match = phone_query(text) or to_fts_query(text)
         if not match:
             return SearchResult([], 0)
+        try:
+            return self._run(match, limit, offset, kind)
+        except sqlcipher3.OperationalError:
+            match = fallback_query(text)
+        if not match:
+            return SearchResult([], 0)
+        try:
+            return self._run(match, limit, offset, kind)
+        except sqlcipher3.OperationalError as exc:
+            raise BadSearchQuery(text, str(exc)) from exc
+
+    def _run(self, match: str, limit: int, offset: int, kind: str | None) -> SearchResult:
         conn: Any = self.vault.conn
         kind_filter = ""
         params: list[Any] = [match]
         if kind:
             kind_filter = " AND rowid IN (SELECT id FROM people WHERE kind = ?)"
             params.append(kind)
-        try:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT rowid FROM search_index WHERE search_index MATCH ?{kind_filter} "
-                    f"ORDER BY bm25(search_index, {_WEIGHTS}) LIMIT ? OFFSET ?",
-                    (*params, limit, offset),
-                )
-            ]
-            if len(ids) < limit and offset == 0:
-                total = len(ids)
-            else:
-                total = conn.execute(
-                    f"SELECT count(*) FROM search_index WHERE search_index MATCH ?{kind_filter}", params
-                ).fetchone()[0]
-        except sqlcipher3.OperationalError as exc:
-            raise BadSearchQuery(text, str(exc)) from exc
+        ids = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT rowid FROM search_index WHERE search_index MATCH ?{kind_filter} "
+                f"ORDER BY bm25(search_index, {_WEIGHTS}) LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            )
+        ]
+        if len(ids) < limit and offset == 0:
+            total = len(ids)
+        else:
+            total = conn.execute(
+                f"SELECT count(*) FROM search_index WHERE search_index MATCH ?{kind_filter}", params
+            ).fetchone()[0]
         return SearchResult(ids, total)
 
     def rebuild(self) -> None:
