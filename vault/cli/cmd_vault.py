@@ -1,4 +1,4 @@
-"""Vault-level commands: init, check, backup, passwd, identity, audit verify."""
+"""Vault-level commands: init, check, backup, passwd, identity, remember (audit: cmd_audit)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("remember", parents=[common], help="remember or forget the key on this computer")
     p.add_argument("--forget", action="store_true")
     p.set_defaults(func=cmd_remember)
-
-    audit = sub.add_parser("audit", parents=[common], help="the audit trail")
-    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    p = audit_sub.add_parser("verify", parents=[common], help="recompute the vault's audit chain")
-    p.set_defaults(func=cmd_audit_verify)
 
 
 def cmd_init(ctx: CliContext) -> int:
@@ -118,14 +113,3 @@ def cmd_remember(ctx: CliContext) -> int:
             remember.remember(vault.uuid, vault.raw_key)
             ctx.emit({"remembered": True}, "The vault key is now kept in the system keyring.")
     return 0
-
-
-def cmd_audit_verify(ctx: CliContext) -> int:
-    with ctx.open_vault() as vault:
-        status = vault.verify_audit_chain()
-        ctx.emit(
-            {"ok": status.ok, "verified_up_to": status.verified_up_to, "count": status.count,
-             "broken_at": status.broken_at, "reason": status.reason},
-            f"Audit chain {status.describe()}.",
-        )
-        return 0 if status.ok else 1
