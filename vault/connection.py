@@ -60,6 +60,9 @@ def connect(path: Path, key: bytes, *, salt: bytes | None = None, readonly: bool
     """A keyed connection with every pragma set, proven by a read. Raises typed errors."""
     if readonly:
         uri = f"{Path(path).absolute().as_uri()}?mode=ro"
+        if not os.access(Path(path).absolute().parent, os.W_OK):
+            # A WAL database in a read-only folder can only be read as immutable (no -shm possible).
+            uri += "&immutable=1"
         conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     else:
         conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
