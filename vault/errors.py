@@ -166,6 +166,15 @@ class AuthorisationImmutable(VaultError):
         super().__init__("A logged authorisation cannot be changed; revoke it and log a new one.")
 
 
+class StampFailed(VaultError):
+    """A resume PDF could not be stamped, so it cannot go into a share package."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name} cannot be stamped for sharing: {reason}.")
+        self.name = name
+        self.reason = reason
+
+
 class PackageInvalid(VaultError):
     """A share package failed verification, or is unsafe to import."""
 

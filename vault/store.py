@@ -40,8 +40,11 @@ from .lockfile import VaultLock
 from .schema import LATEST_VERSION, MIGRATIONS
 
 if TYPE_CHECKING:
+    from .authorisations import AuthorisationService
     from .documents import DocumentService
+    from .introductions import IntroductionService
     from .people import PeopleService
+    from .recipients import RecipientService
     from .search import SearchService
 
 MIN_PASSPHRASE_LENGTH = 8
@@ -485,6 +488,24 @@ class Vault:
         from .search import SearchService
 
         return SearchService(self)
+
+    @cached_property
+    def recipients(self) -> RecipientService:
+        from .recipients import RecipientService
+
+        return RecipientService(self)
+
+    @cached_property
+    def authorisations(self) -> AuthorisationService:
+        from .authorisations import AuthorisationService
+
+        return AuthorisationService(self)
+
+    @cached_property
+    def introductions(self) -> IntroductionService:
+        from .introductions import IntroductionService
+
+        return IntroductionService(self)
 
     def verify_audit_chain(self) -> audit.ChainStatus:
         return audit.verify_chain(self.conn)

@@ -1,0 +1,358 @@
+"""Permission stamps on shared PDFs, and the authorisation cover sheet.
+
+Every page keeps its boxes (so page count and page sizes are unchanged). Its content is
+scaled to ``SCALE`` about the top centre of the visible page and clipped to the area above a
+band drawn in the freed strip at the bottom, so the band never covers anything. The band is
+plain text in a standard font, so it is readable and extractable (pypdf, pdftotext, copy and
+paste). Page rotation is honoured: the band sits at the bottom as the reader sees the page.
+
+The page's content streams are wrapped, never parsed, so odd but valid content stamps the
+same way as clean content. Fonts: Helvetica with WinAnsi encoding; characters outside it are
+shown as '?' in the band (the cover sheet and manifest carry the exact text).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    RectangleObject,
+)
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .errors import StampFailed
+
+SCALE = 0.93
+FONT_NAME = "/CVStampFont"
+MAX_FONT = 7.5
+MIN_FONT = 3.5
+Matrix = tuple[float, float, float, float, float, float]
+
+
+@dataclass(frozen=True)
+class StampText:
+    """What the band says; every page carries all of it."""
+
+    sender: str
+    recipient: str
+    shared_on: str
+    purpose: str
+    authorisation_id: str
+    method: str
+    obtained_on: str
+    valid_until: str
+    package_id: str
+
+    def lines(self) -> list[str]:
+        purpose = self.purpose if len(self.purpose) <= 90 else self.purpose[:89] + "…"
+        return [
+            f"Shared by {self.sender} with {self.recipient} on {self.shared_on}. Purpose: {purpose}",
+            f"Authorisation {self.authorisation_id} - method: {self.method} - obtained {self.obtained_on}"
+            f" - valid until {self.valid_until}",
+            f"Package {self.package_id} - NOT FOR ONWARD DISTRIBUTION: do not forward or copy without"
+            " the person's consent.",
+        ]
+
+
+# --- affine helpers (PDF convention: x' = a x + c y + e, y' = b x + d y + f) ----------------------
+
+
+def _then(first: Matrix, second: Matrix) -> Matrix:
+    """The matrix that applies ``first`` and then ``second``."""
+    a1, b1, c1, d1, e1, f1 = first
+    a2, b2, c2, d2, e2, f2 = second
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+
+def _inverse(m: Matrix) -> Matrix:
+    a, b, c, d, e, f = m
+    det = a * d - b * c
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    return (ia, ib, ic, id_, -(e * ia + f * ic), -(e * ib + f * id_))
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = m
+    return a * x + c * y + e, b * x + d * y + f
+
+
+def _page_to_visual(rotation: int, x0: float, y0: float, w: float, h: float) -> tuple[Matrix, float, float]:
+    """Page space to 'as seen' space (origin bottom-left of the displayed page), and the seen size."""
+    if rotation == 90:
+        return (0.0, -1.0, 1.0, 0.0, -y0, w + x0), h, w
+    if rotation == 180:
+        return (-1.0, 0.0, 0.0, -1.0, w + x0, h + y0), w, h
+    if rotation == 270:
+        return (0.0, 1.0, -1.0, 0.0, h + y0, -x0), h, w
+    return (1.0, 0.0, 0.0, 1.0, -x0, -y0), w, h
+
+
+def _num(value: float) -> str:
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _cm(m: Matrix) -> str:
+    return " ".join(_num(v) for v in m) + " cm"
+
+
+def _pdf_string(text: str) -> str:
+    data = text.encode("cp1252", errors="replace")
+    out = []
+    for byte in data:
+        ch = chr(byte)
+        if ch in "\\()":
+            out.append("\\" + ch)
+        elif 32 <= byte < 127:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "(" + "".join(out) + ")"
+
+
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    words = text.split(" ")
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        trial = f"{current} {word}" if current else word
+        if current and stringWidth(trial, "Helvetica", size) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _layout(texts: Sequence[str], width: float, height: float) -> tuple[float, list[str]]:
+    """The largest font size (≤ MAX_FONT) at which the wrapped lines fit the band."""
+    size = MAX_FONT
+    while True:
+        lines = [line for text in texts for line in _wrap(text, size, width)]
+        if len(lines) * size * 1.22 <= height or size <= MIN_FONT:
+            return size, lines
+        size -= 0.25
+
+
+def _band_stream(width: float, band: float, texts: Sequence[str]) -> str:
+    pad_x = max(4.0, width * 0.02)
+    pad_y = max(1.5, band * 0.08)
+    size, lines = _layout(texts, width - 2 * pad_x, band - 2 * pad_y)
+    leading = size * 1.22
+    block = leading * len(lines)
+    top = pad_y + (band - 2 * pad_y + block) / 2 - size
+    ops = [
+        "0.93 0.95 0.98 rg", f"0 0 {_num(width)} {_num(band)} re f",
+        "0.35 0.42 0.55 RG 0.6 w", f"0 {_num(band)} m {_num(width)} {_num(band)} l S",
+        "BT", f"{FONT_NAME} {_num(size)} Tf", "0.08 0.1 0.16 rg", f"{_num(leading)} TL",
+        f"{_num(pad_x)} {_num(top)} Td",
+    ]
+    for index, line in enumerate(lines):
+        ops.append(f"{_pdf_string(line)} Tj" if index == 0 else f"T* {_pdf_string(line)} Tj")
+    ops.append("ET")
+    return "\n".join(ops)
+
+
+def _font_dict() -> DictionaryObject:
+    font = DictionaryObject()
+    font[NameObject("/Type")] = NameObject("/Font")
+    font[NameObject("/Subtype")] = NameObject("/Type1")
+    font[NameObject("/BaseFont")] = NameObject("/Helvetica")
+    font[NameObject("/Encoding")] = NameObject("/WinAnsiEncoding")
+    return font
+
+
+def _stream(writer: PdfWriter, text: str) -> IndirectObject:
+    stream = DecodedStreamObject()
+    stream.set_data(text.encode("latin-1"))
+    return writer._add_object(stream)
+
+
+def _inherited(page: DictionaryObject, key: str) -> object | None:
+    node: DictionaryObject | None = page
+    while node is not None:
+        if key in node:
+            return node[key]
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    return None
+
+
+def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str], font_ref: IndirectObject) -> None:
+    box = page.cropbox if "/CropBox" in page or _inherited(page, "/CropBox") is not None else page.mediabox
+    x0, y0 = float(box.left), float(box.bottom)
+    w, h = float(box.width), float(box.height)
+    rotation = int(page.get("/Rotate", _inherited(page, "/Rotate") or 0) or 0) % 360
+    if rotation not in (0, 90, 180, 270):
+        rotation = 0
+    to_visual, vw, vh = _page_to_visual(rotation, x0, y0, w, h)
+    to_page = _inverse(to_visual)
+    band = (1 - SCALE) * vh
+    shrink: Matrix = (SCALE, 0.0, 0.0, SCALE, (1 - SCALE) * vw / 2, (1 - SCALE) * vh)
+    content_matrix = _then(_then(to_visual, shrink), to_page)
+
+    # Resources: a private copy per page, so shared resource dictionaries are left alone.
+    resources_obj = page.get("/Resources", _inherited(page, "/Resources"))
+    resources = DictionaryObject()
+    if resources_obj is not None:
+        resources.update(resources_obj.get_object())
+    fonts = DictionaryObject()
+    if "/Font" in resources:
+        fonts.update(resources["/Font"].get_object())
+    fonts[NameObject(FONT_NAME)] = font_ref
+    resources[NameObject("/Font")] = fonts
+    page[NameObject("/Resources")] = resources
+
+    before = (f"q {_cm(to_page)} 0 {_num(band)} {_num(vw)} {_num(vh - band)} re W n "
+              f"{_cm(_then(to_visual, shrink))}\n")
+    after = f"\nQ\nq {_cm(to_page)}\n{_band_stream(vw, band, texts)}\nQ\n"
+    contents = ArrayObject([_stream(writer, before)])
+    raw = page.raw_get("/Contents") if "/Contents" in page else None
+    if raw is not None:
+        resolved = raw.get_object()
+        if isinstance(resolved, ArrayObject):
+            contents.extend(resolved)
+        else:
+            contents.append(raw if isinstance(raw, IndirectObject) else writer._add_object(resolved))
+    contents.append(_stream(writer, after))
+    page[NameObject("/Contents")] = contents
+
+    # Annotations (links, form fields) follow the content they sit on.
+    annots = page.get("/Annots")
+    if annots is not None:
+        for ref in annots.get_object():
+            annot = ref.get_object()
+            rect = annot.get("/Rect") if isinstance(annot, DictionaryObject) else None
+            if rect is None or len(rect) != 4:
+                continue
+            corners = [_apply(content_matrix, float(rect[i]), float(rect[j])) for i, j in ((0, 1), (2, 3), (0, 3),
+                                                                                            (2, 1))]
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            annot[NameObject("/Rect")] = RectangleObject([FloatObject(min(xs)), FloatObject(min(ys)),
+                                                          FloatObject(max(xs)), FloatObject(max(ys))])
+
+
+def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", password: str | None = None,
+              metadata: dict[str, str] | None = None) -> bytes:
+    """The stamped copy of a PDF (optionally AES-256 encrypted); raises StampFailed."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception:  # any failure here means we cannot open it
+                opened = 0
+            if not opened:
+                raise StampFailed(file_name, "it is password-protected; store an unprotected copy to share it")
+        writer = PdfWriter(clone_from=reader)
+        if len(writer.pages) == 0:
+            raise StampFailed(file_name, "it has no pages")
+        font_ref = writer._add_object(_font_dict())
+        texts = stamp.lines()
+        for page in writer.pages:
+            _stamp_page(writer, page, texts, font_ref)
+        info = {k: str(v) for k, v in (reader.metadata or {}).items() if isinstance(k, str)}
+        info.update({
+            "/ContactVaultPackage": stamp.package_id,
+            "/ContactVaultAuthorisation": stamp.authorisation_id,
+            "/Subject": f"Shared under authorisation {stamp.authorisation_id}, package {stamp.package_id}; "
+                        "not for onward distribution",
+        })
+        info.update(metadata or {})
+        writer.add_metadata(info)
+        if password:
+            writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    except StampFailed:
+        raise
+    except RecursionError as exc:
+        raise StampFailed(file_name, "its structure is too deeply nested") from exc
+    except Exception as exc:  # pypdf raises many types on damaged files
+        raise StampFailed(file_name, f"it could not be read as a PDF ({type(exc).__name__})") from exc
+
+
+# --- the cover sheet ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverSheet:
+    person: str
+    sender: str
+    sender_fingerprint: str
+    recipient: str
+    items: Sequence[str]
+    purpose: str
+    method: str
+    obtained_on: str
+    valid_until: str
+    max_uses: str
+    authorisation_id: str
+    package_id: str
+    created_at: str
+    evidence: str
+
+
+def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
+    """``authorisation.pdf``: the authorisation in plain words, one page."""
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
+                            bottomMargin=20 * mm, title="Authorisation to share",
+                            subject=f"Package {sheet.package_id}", author=sheet.sender, invariant=1)
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=10.5, leading=14)
+    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor="#333333")
+    e = escape
+    story = [
+        Paragraph("Authorisation to share", styles["Title"]),
+        Paragraph(
+            f"<b>{e(sheet.person)}</b> authorised <b>{e(sheet.sender)}</b> to share "
+            f"<b>{e(', '.join(sheet.items))}</b> with <b>{e(sheet.recipient)}</b> for this purpose: "
+            f"<i>{e(sheet.purpose)}</i>.", body),
+        Spacer(1, 6 * mm),
+    ]
+    rows = [
+        ["Authorisation id", sheet.authorisation_id],
+        ["How consent was given", sheet.method],
+        ["Consent obtained on", sheet.obtained_on],
+        ["Valid until", sheet.valid_until],
+        ["Use limit", sheet.max_uses],
+        ["Evidence held by the sender", sheet.evidence],
+        ["Package id", sheet.package_id],
+        ["Package created at", sheet.created_at],
+        ["Sender key fingerprint", sheet.sender_fingerprint],
+    ]
+    table = Table([[Paragraph(e(k), small), Paragraph(e(v), body)] for k, v in rows], colWidths=[50 * mm, 120 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#bbbbbb"),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    story += [
+        table,
+        Spacer(1, 8 * mm),
+        Paragraph("<b>Not for onward distribution.</b> This authorisation covers the recipient named above only. "
+                  "Do not forward, copy or pass on these documents or details to anyone else without the "
+                  "person's own consent.", body),
+        Spacer(1, 4 * mm),
+        Paragraph("To check that this package is authentic and unchanged, read README.txt: it explains how to "
+                  "verify the signature of manifest.json with minisign and every file's SHA-256 checksum.", small),
+    ]
+    doc.build(story)
+    return out.getvalue()
