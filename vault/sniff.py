@@ -24,7 +24,7 @@ def sniff(data: bytes, name: str = "document") -> str:
     """Return the MIME type of ``data`` or raise ``UnsupportedDocument``."""
     if not data:
         raise UnsupportedDocument(name, "the file is empty")
-    if b"%PDF-" in data[:1024]:
+    if b"%PDF-" in data[:1024]:  # readers accept leading junk up to 1 KB before the header
         return PDF
     if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
         return _sniff_zip(data, name)
