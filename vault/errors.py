@@ -203,6 +203,14 @@ class AuditExportInvalid(VaultError):
         self.reason = reason
 
 
+class OutreachBlocked(VaultError):
+    """Contact through a point marked do-not-contact, without an explicit override."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is marked do-not-contact; nothing was logged (override only if they asked you to).")
+        self.what = what
+
+
 class ImportFailed(VaultError):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"Could not import {path}: {reason}")

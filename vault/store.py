@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from .people import PeopleService
     from .recipients import RecipientService
     from .search import SearchService
+if TYPE_CHECKING:  # the privacy-lifecycle services
+    from .outreach import OutreachService
+    from .privacy import PrivacyService
+    from .retention import RetentionService
 
 MIN_PASSPHRASE_LENGTH = 8
 
@@ -506,6 +510,24 @@ class Vault:
         from .introductions import IntroductionService
 
         return IntroductionService(self)
+
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        from .privacy import PrivacyService
+
+        return PrivacyService(self)
+
+    @cached_property
+    def outreach(self) -> OutreachService:
+        from .outreach import OutreachService
+
+        return OutreachService(self)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        from .retention import RetentionService
+
+        return RetentionService(self)
 
     def verify_audit_chain(self) -> audit.ChainStatus:
         return audit.verify_chain(self.conn)

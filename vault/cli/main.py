@@ -10,11 +10,11 @@ import sqlcipher3
 
 from vault.errors import VaultDamaged, VaultError
 
-from . import cmd_audit, cmd_people, cmd_sharing, cmd_vault
+from . import cmd_audit, cmd_contacts, cmd_people, cmd_sharing, cmd_vault
 from .context import CliContext
 
 #: Modules that add sub-commands; each has ``register(subparsers, common)``.
-COMMAND_MODULES = [cmd_vault, cmd_people, cmd_audit, cmd_sharing]
+COMMAND_MODULES = [cmd_vault, cmd_people, cmd_audit, cmd_contacts, cmd_sharing]
 
 
 class _Parser(argparse.ArgumentParser):

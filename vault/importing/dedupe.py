@@ -1,0 +1,92 @@
+"""Duplicate detection: the same e-mail, normalised phone, profile link, or a close name.
+
+The index holds the vault's people and the rows planned so far, so a file that lists one
+person twice also yields one person. Names match when their normalised forms are equal (word
+order, case, accents and punctuation ignored) and the organisations do not disagree, or when
+they are very close (difflib ratio ≥ 0.92) at the same organisation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vault.store import Vault
+
+NAME_RATIO = 0.92
+MATCH_KINDS = {"email": "e-mail", "phone": "phone", "link": "profile link"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Either an existing person (``person_id``) or an earlier row of this import (``row``)."""
+
+    person_id: int | None = None
+    row: int | None = None
+
+
+def normalise_name(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    words = re.findall(r"\w+", text)
+    return " ".join(sorted(words))
+
+
+def normalise_org(org: str) -> str:
+    text = normalise_name(org)
+    return re.sub(r"\b(inc|ltd|llc|gmbh|ag|co|corp|corporation|company|the|sa|plc)\b", "", text).strip()
+
+
+class MatchIndex:
+    def __init__(self) -> None:
+        self.points: dict[tuple[str, str], Target] = {}
+        self.names: dict[str, list[tuple[Target, str]]] = {}
+        self.by_org: dict[str, list[tuple[Target, str]]] = {}
+
+    @classmethod
+    def from_vault(cls, vault: Vault) -> MatchIndex:
+        index = cls()
+        conn = vault.conn
+        for person_id, full_name, organisation in conn.execute("SELECT id, full_name, organisation FROM people"):
+            index.add_name(Target(person_id=person_id), full_name, organisation)
+        for person_id, kind, normalized in conn.execute(
+            "SELECT person_id, kind, normalized FROM contact_points WHERE kind IN ('email', 'phone', 'link')"
+        ):
+            index.points.setdefault((kind, normalized), Target(person_id=person_id))
+        return index
+
+    def add_name(self, target: Target, full_name: str, organisation: str) -> None:
+        name = normalise_name(full_name)
+        if not name:
+            return
+        org = normalise_org(organisation)
+        self.names.setdefault(name, []).append((target, org))
+        if org:
+            self.by_org.setdefault(org, []).append((target, name))
+
+    def add_points(self, target: Target, keys: list[tuple[str, str]]) -> None:
+        for key in keys:
+            if key[0] in MATCH_KINDS:
+                self.points.setdefault(key, target)
+
+    def find(self, keys: list[tuple[str, str]], full_name: str, organisation: str) -> tuple[Target, str] | None:
+        for key in keys:
+            target = self.points.get(key)
+            if target is not None:
+                return target, MATCH_KINDS[key[0]]
+        name = normalise_name(full_name)
+        if not name:
+            return None
+        org = normalise_org(organisation)
+        for target, other_org in self.names.get(name, []):
+            if not org or not other_org or org == other_org:
+                return target, "name"
+        if org:
+            for target, other_name in self.by_org.get(org, []):
+                if difflib.SequenceMatcher(None, name, other_name).ratio() >= NAME_RATIO:
+                    return target, "close name at the same organisation"
+        return None

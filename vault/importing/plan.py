@@ -1,0 +1,440 @@
+"""Preview, then apply: an import plan with an outcome for every card or row.
+
+``plan_import`` reads the file, validates every record against the vault's own rules, looks
+for duplicates and checks the suppression list, without writing anything. ``apply_plan`` then
+writes the whole plan in ONE transaction (people, contact points, tags, photos, merges, and an
+``import.applied`` audit event with counts only), so an import lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vault import contact_points as cp
+from vault.errors import Cancelled, ImportFailed, ValidationError
+from vault.extraction import ExtractionResult
+from vault.people import KINDS, MAX_TEXT, NewContactPoint, Person, PersonFields
+
+from .csv_import import parse_csv
+from .dedupe import MatchIndex, Target
+from .records import MAX_FILE_BYTES, ParsedFile, Photo, PreparedRecord, SourceRecord
+from .vcard import CardError, parse_vcards
+
+if TYPE_CHECKING:
+    from vault.store import Vault
+
+FORMATS = ("vcard", "linkedin", "google", "outlook", "csv")
+MERGE_FIELDS = ("given_name", "family_name", "organisation", "title", "headline")
+OUTCOMES = ("new", "merge", "duplicate", "suppressed", "failed")
+_PHOTO_NAMES = {"image/jpeg": "photo.jpg", "image/png": "photo.png", "image/gif": "photo.gif"}
+
+
+@dataclass
+class RowPlan:
+    index: int
+    label: str
+    outcome: str
+    name: str = ""
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+    matched_by: str = ""
+    target: Target | None = None
+    prepared: PreparedRecord | None = None
+    changes: list[str] = field(default_factory=list)
+    conflicts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    choices: dict[str, str] = field(default_factory=dict)  # field -> "incoming" to take the file's value
+    person_uuid: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"item": self.label, "outcome": self.outcome, "name": self.name}
+        if self.reason:
+            data["reason"] = self.reason
+        if self.matched_by:
+            data["matched_by"] = self.matched_by
+        if self.target is not None and self.target.row is not None:
+            data["merged_into_item"] = self.target.row
+        if self.changes:
+            data["changes"] = self.changes
+        if self.conflicts:
+            data["conflicts"] = {k: {"current": a, "incoming": b} for k, (a, b) in self.conflicts.items()}
+        if self.warnings:
+            data["warnings"] = self.warnings
+        if self.person_uuid:
+            data["person"] = self.person_uuid
+        return data
+
+
+@dataclass
+class ImportPlan:
+    file_name: str
+    format: str
+    encoding: str
+    notes: list[str]
+    rows: list[RowPlan]
+    kind: str
+    region: str
+    applied: bool = False
+
+    def counts(self) -> dict[str, int]:
+        counts = {name: 0 for name in OUTCOMES}
+        for row in self.rows:
+            counts[row.outcome] += 1
+        counts["duplicates"] = counts["merge"] + counts["duplicate"]
+        counts["total"] = len(self.rows)
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file_name, "format": self.format, "encoding": self.encoding, "applied": self.applied,
+                "counts": self.counts(), "notes": self.notes, "rows": [r.to_json() for r in self.rows]}
+
+    def human(self) -> str:
+        c = self.counts()
+        head = "Imported" if self.applied else "Preview (nothing written yet)"
+        lines = [f"{head}: {self.file_name} as {self.format}: {c['new']} new, {c['merge']} merged, "
+                 f"{c['duplicate']} already present, {c['suppressed']} suppressed, {c['failed']} failed."]
+        lines.extend(f"  note: {n}" for n in self.notes)
+        verbs = {"new": "import" if not self.applied else "imported", "merge": "merge", "duplicate": "skip",
+                 "suppressed": "skip", "failed": "fail"}
+        for row in self.rows:
+            text = f"  {row.label:>9}  {verbs[row.outcome]:8}  {row.name or '(no name)'}"
+            if row.outcome in ("merge", "duplicate"):
+                text += f"  — same {row.matched_by} as " + (
+                    f"card/row {row.target.row} of this file" if row.target and row.target.row is not None
+                    else "a person in the vault")
+                if row.changes:
+                    text += f"; adds {', '.join(row.changes)}"
+                elif row.outcome == "duplicate":
+                    text += "; nothing new"
+            if row.reason:
+                text += f"  — {row.reason}"
+            lines.append(text)
+            lines.extend(f"               ! {w}" for w in row.warnings)
+        return "\n".join(lines)
+
+
+def detect_format(data: bytes, file_name: str) -> str:
+    lowered = file_name.lower()
+    if lowered.endswith((".vcf", ".vcard")):
+        return "vcard"
+    head = data[:4096].replace(b"\x00", b"").upper()
+    if b"BEGIN:VCARD" in head:
+        return "vcard"
+    return "csv"
+
+
+def read_import_file(path: str | os.PathLike[str]) -> bytes:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFailed(str(path), f"the file is {size / 1_048_576:.0f} MB; the limit is 50 MB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(str(path), f"it cannot be read ({exc.strerror or exc})") from exc
+
+
+def parse_file(data: bytes, file_name: str, fmt: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    fmt = fmt or detect_format(data, file_name)
+    if fmt not in FORMATS:
+        raise ValidationError("--format", f"must be one of {', '.join(FORMATS)}")
+    try:
+        if fmt == "vcard":
+            return parse_vcards(data)
+        return parse_csv(data, fmt, mapping)
+    except CardError as exc:
+        raise ImportFailed(file_name, str(exc)) from exc
+
+
+def _has_letter(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def prepare_record(record: SourceRecord, *, kind: str, region: str, file_name: str) -> PreparedRecord:
+    """Validate a record into vault types. Bad contact points are dropped with a warning;
+    raises ``ValidationError`` when the record as a whole cannot become a person."""
+    warnings = list(record.warnings)
+    points: list[NewContactPoint] = []
+    seen: set[tuple[str, str]] = set()
+    for point_kind, values in (("email", record.emails), ("phone", record.phones), ("link", record.links),
+                               ("address", record.addresses)):
+        for value, label in values:
+            try:
+                stored, key = cp.normalise(point_kind, value, region)
+            except ValidationError as exc:
+                warnings.append(f"{point_kind} dropped: {exc.problem}")
+                continue
+            if (point_kind, key) in seen:
+                continue
+            seen.add((point_kind, key))
+            points.append(NewContactPoint(point_kind, stored, label=label[:60], source="imported-file",
+                                          source_detail=file_name))
+    full_name = record.full_name if _has_letter(record.full_name) else ""
+    if not full_name:
+        full_name = " ".join(p for p in (record.given_name, record.family_name) if p)
+    if not _has_letter(full_name):
+        if record.organisation and _has_letter(record.organisation):
+            full_name = record.organisation
+            warnings.append("no person name; the organisation is used as the name")
+        else:
+            first_email = next((p.value for p in points if p.kind == "email"), "")
+            if not first_email:
+                raise ValidationError("name", "has no name, organisation or valid e-mail address to name it by")
+            full_name = first_email
+            warnings.append("no name; the e-mail address is used as the name")
+    values = {"full_name": full_name, "given_name": record.given_name, "family_name": record.family_name,
+              "organisation": record.organisation, "title": record.title, "headline": record.headline,
+              "notes": record.notes}
+    for name, value in values.items():
+        if len(value) > MAX_TEXT[name]:
+            if name == "notes":
+                raise ValidationError("notes", f"are longer than {MAX_TEXT[name]} characters")
+            values[name] = value[:MAX_TEXT[name]]
+            warnings.append(f"{name} was cut to {MAX_TEXT[name]} characters")
+        if "\x00" in values[name]:
+            values[name] = values[name].replace("\x00", "")
+    tags: list[str] = []
+    for tag in record.tags:
+        tag = " ".join(tag.split())
+        if not tag:
+            continue
+        if len(tag) > 60:
+            warnings.append("a tag longer than 60 characters was dropped")
+            continue
+        if tag.lower() not in (t.lower() for t in tags):
+            tags.append(tag)
+    person_kind = record.kind if record.kind in KINDS else kind
+    fields = PersonFields(kind=person_kind, **values)
+    return PreparedRecord(fields, points, tags, record.photo, warnings)
+
+
+@dataclass
+class _State:
+    """What a matched person will look like once the rows planned so far are applied."""
+
+    fields: dict[str, str]
+    keys: set[tuple[str, str]]
+    tags: set[str]
+    has_photo: bool
+
+
+def _state_of_person(vault: Vault, person: Person) -> _State:
+    has_photo = bool(vault.conn.execute(
+        "SELECT 1 FROM documents WHERE person_id = ? AND role = 'photo'", (person.id,)).fetchone())
+    return _State({f: getattr(person, f) for f in (*MERGE_FIELDS, "notes", "full_name")},
+                  {(p.kind, p.normalized) for p in person.contact_points}, {t.lower() for t in person.tags},
+                  has_photo)
+
+
+def _state_of_record(prepared: PreparedRecord) -> _State:
+    fields = {f: getattr(prepared.fields, f) or "" for f in (*MERGE_FIELDS, "notes", "full_name")}
+    return _State(fields, {_key(p) for p in prepared.points}, {t.lower() for t in prepared.tags},
+                  prepared.photo is not None)
+
+
+def _key(point: NewContactPoint) -> tuple[str, str]:
+    return point.kind, cp.normalise(point.kind, point.value)[1]
+
+
+def _diff(state: _State, prepared: PreparedRecord, row: RowPlan) -> None:
+    """Fill ``row.changes``/``conflicts`` and advance ``state`` as if the merge were applied."""
+    for name in MERGE_FIELDS:
+        incoming = getattr(prepared.fields, name) or ""
+        current = state.fields.get(name, "")
+        if not incoming or incoming == current:
+            continue
+        if not current:
+            row.changes.append(name)
+            state.fields[name] = incoming
+        else:
+            row.conflicts[name] = (current, incoming)
+    notes = prepared.fields.notes or ""
+    if notes and notes not in state.fields.get("notes", ""):
+        row.changes.append("notes")
+        state.fields["notes"] = (state.fields.get("notes", "") + "\n\n" + notes).strip()
+    new_points = [p for p in prepared.points if _key(p) not in state.keys]
+    if new_points:
+        row.changes.append(f"{len(new_points)} contact point(s)")
+        state.keys.update(_key(p) for p in new_points)
+    new_tags = [t for t in prepared.tags if t.lower() not in state.tags]
+    if new_tags:
+        row.changes.append(f"{len(new_tags)} tag(s)")
+        state.tags.update(t.lower() for t in new_tags)
+    if prepared.photo is not None and not state.has_photo:
+        row.changes.append("photo")
+        state.has_photo = True
+
+
+def plan_import(
+    vault: Vault,
+    data: bytes,
+    file_name: str,
+    *,
+    fmt: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    kind: str = "contact",
+    region: str = "US",
+) -> ImportPlan:
+    """Read and check everything; write nothing."""
+    from vault.privacy import Suppression
+
+    if kind not in KINDS:
+        raise ValidationError("--kind", "must be 'candidate' or 'contact'")
+    file_name = os.path.basename(file_name) or "import"
+    parsed = parse_file(data, file_name, fmt, mapping)
+    index = MatchIndex.from_vault(vault)
+    suppression = Suppression(vault)
+    states: dict[int, _State] = {}  # person_id -> planned state
+    row_states: dict[int, _State] = {}  # row index -> planned state of a new person
+    rows: list[RowPlan] = []
+    by_index: dict[int, RowPlan] = {}
+    for item in parsed.items:
+        row = RowPlan(item.index, item.label, "failed", warnings=list(item.warnings))
+        rows.append(row)
+        by_index[item.index] = row
+        if item.record is None:
+            row.reason = item.error
+            continue
+        row.name = item.record.full_name or item.record.organisation
+        try:
+            prepared = prepare_record(item.record, kind=kind, region=region, file_name=file_name)
+        except ValidationError as exc:
+            row.reason = str(exc)
+            continue
+        row.warnings = prepared.warnings
+        row.name = prepared.fields.full_name or ""
+        row.prepared = prepared
+        keys = [_key(p) for p in prepared.points]
+        if any(suppression.contains(k, v) for k, v in keys if k in ("email", "phone")):
+            row.outcome = "suppressed"
+            row.reason = "an e-mail or phone of this person is on the suppression list (erased on request)"
+            continue
+        found = index.find(keys, prepared.fields.full_name or "", prepared.fields.organisation or "")
+        if found is None:
+            row.outcome = "new"
+            target = Target(row=item.index)
+            index.add_name(target, prepared.fields.full_name or "", prepared.fields.organisation or "")
+            index.add_points(target, keys)
+            row_states[item.index] = _state_of_record(prepared)
+            continue
+        target, how = found
+        row.target, row.matched_by = target, how
+        if target.person_id is not None:
+            if target.person_id not in states:
+                states[target.person_id] = _state_of_person(vault, vault.people.get(target.person_id))
+            state = states[target.person_id]
+        else:
+            assert target.row is not None
+            state = row_states[target.row]
+        _diff(state, prepared, row)
+        row.outcome = "merge" if row.changes else "duplicate"
+        index.add_points(target, keys)
+        if target.row is not None and row.outcome == "merge":
+            _fold_into(by_index[target.row].prepared, prepared)
+    return ImportPlan(file_name, parsed.format, parsed.encoding, parsed.notes, rows, kind, region)
+
+
+def _fold_into(first: PreparedRecord | None, other: PreparedRecord) -> None:
+    """A later row of the same file adds to the person an earlier row will create."""
+    if first is None:
+        return
+    values = {}
+    for name in (*MERGE_FIELDS, "notes"):
+        mine = getattr(first.fields, name) or ""
+        theirs = getattr(other.fields, name) or ""
+        if name == "notes":
+            values[name] = mine if (not theirs or theirs in mine) else (mine + "\n\n" + theirs).strip()
+        else:
+            values[name] = mine or theirs
+    first.fields = PersonFields(full_name=first.fields.full_name, kind=first.fields.kind, **values)
+    keys = {_key(p) for p in first.points}
+    first.points.extend(p for p in other.points if _key(p) not in keys)
+    lowered = {t.lower() for t in first.tags}
+    first.tags.extend(t for t in other.tags if t.lower() not in lowered)
+    if first.photo is None:
+        first.photo = other.photo
+
+
+def apply_plan(vault: Vault, plan: ImportPlan,
+               progress: Callable[[int, int], bool | None] | None = None) -> ImportPlan:
+    """Write the plan in one transaction. ``progress(done, total)`` may return False to cancel."""
+    if plan.applied:
+        raise ValidationError("import", "this plan was applied already")
+    created: dict[int, tuple[int, str]] = {}
+    total = len(plan.rows)
+    with vault.transaction():
+        for done, row in enumerate(plan.rows, start=1):
+            if row.outcome == "new" and row.prepared is not None:
+                person = vault.people.add(row.prepared.fields, row.prepared.points, row.prepared.tags,
+                                          origin="import", region=plan.region)
+                if row.prepared.photo is not None:
+                    _add_photo(vault, person.id, row.prepared.photo)
+                created[row.index] = (person.id, person.uuid)
+                row.person_uuid = person.uuid
+            elif row.outcome in ("merge", "duplicate") and row.target is not None:
+                if row.target.row is not None:
+                    row.person_uuid = created.get(row.target.row, (0, None))[1]
+                else:
+                    assert row.target.person_id is not None
+                    if row.outcome == "merge" and row.prepared is not None:
+                        _merge_into(vault, row.target.person_id, row, plan.region)
+                    row.person_uuid = vault.people.uuid_of(row.target.person_id)
+            if progress is not None and progress(done, total) is False:
+                raise Cancelled()
+        counts = plan.counts()
+        vault.record("import.applied", "vault", vault.uuid,
+                     {"format": plan.format, "new": counts["new"], "merged": counts["merge"],
+                      "duplicate": counts["duplicate"], "suppressed": counts["suppressed"],
+                      "failed": counts["failed"]})
+    plan.applied = True
+    return plan
+
+
+def _add_photo(vault: Vault, person_id: int, photo: Photo) -> None:
+    vault.documents.add_bytes(person_id, photo.data, _PHOTO_NAMES.get(photo.mime_type, "photo"), role="photo",
+                              make_default=False, prepared=(photo.mime_type, ExtractionResult(True, "")))
+
+
+def _merge_into(vault: Vault, person_id: int, row: RowPlan, region: str) -> None:
+    """Field by field: fill what is empty, take the file's value where the user chose it, add
+    every contact point and tag the person lacks, and append new notes."""
+    prepared = row.prepared
+    assert prepared is not None
+    person = vault.people.get(person_id)
+    updates: dict[str, str] = {}
+    for name in MERGE_FIELDS:
+        incoming = getattr(prepared.fields, name) or ""
+        current = getattr(person, name)
+        if incoming and (not current or row.choices.get(name) == "incoming"):
+            if incoming != current:
+                updates[name] = incoming
+    if row.choices.get("full_name") == "incoming" and prepared.fields.full_name:
+        updates["full_name"] = prepared.fields.full_name
+    notes = prepared.fields.notes or ""
+    if notes and notes not in person.notes:
+        updates["notes"] = (person.notes + "\n\n" + notes).strip() if person.notes else notes
+    if updates:
+        vault.people.update(person_id, PersonFields(**updates))
+    have = {(p.kind, p.normalized) for p in person.contact_points}
+    for point in prepared.points:
+        if _key(point) not in have:
+            vault.people.add_contact_point(person_id, point, region)
+            have.add(_key(point))
+    lowered = {t.lower() for t in person.tags}
+    for tag in prepared.tags:
+        if tag.lower() not in lowered:
+            vault.people.add_tag(person_id, tag)
+            lowered.add(tag.lower())
+    if prepared.photo is not None and not vault.conn.execute(
+            "SELECT 1 FROM documents WHERE person_id = ? AND role = 'photo'", (person_id,)).fetchone():
+        _add_photo(vault, person_id, prepared.photo)
+
+
+def import_file(vault: Vault, path: str | os.PathLike[str], **options: Any) -> ImportPlan:
+    """Plan and apply in one go (the CLI without --dry-run)."""
+    data = read_import_file(path)
+    plan = plan_import(vault, data, Path(path).name, **options)
+    return apply_plan(vault, plan)

@@ -1,0 +1,241 @@
+"""The data subject's rights: access (everything held about one person, in one zip) and erasure.
+
+Erasure deletes the person's row; foreign keys cascade to contact points, documents (blobs
+and text), tag links, authorisations, shares, outreach and introduction requests. The search
+row goes too, and the FTS5 index is rebuilt so no term of theirs survives in its segments.
+``secure_delete`` (on for every connection) zeroes freed space; a TRUNCATE checkpoint then
+moves the change into the main file and empties the WAL. The audit chain keeps the UUID only.
+
+``--suppress`` keeps the person out of later imports without keeping their data: it stores
+HMAC-SHA256 digests (key: a random secret kept in the vault's ``meta`` table) of their
+normalised e-mails and phones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import io
+import json
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlcipher3
+
+from . import audit, checkpoints
+from .atomic import atomic_output
+from .documents import safe_file_name
+from .errors import ValidationError
+from .vcard_export import person_vcard
+
+if TYPE_CHECKING:
+    from .store import Vault
+
+SECRET_KEY = "suppression_secret"
+SUBJECT_ACCESS_FORMAT = "contact-vault-subject-access/1"
+
+
+class Suppression:
+    """Keyed hashes of e-mails and phones that imports must skip."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self._secret: bytes | None = None
+        self._digests: set[str] | None = None
+
+    def _load_secret(self, create: bool) -> bytes | None:
+        if self._secret is None:
+            row = self.vault.conn.execute("SELECT value FROM meta WHERE key = ?", (SECRET_KEY,)).fetchone()
+            if row:
+                self._secret = bytes.fromhex(row[0])
+            elif create:
+                secret = secrets.token_bytes(32)
+                self.vault.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SECRET_KEY, secret.hex()))
+                self._secret = secret
+        return self._secret
+
+    def digest(self, kind: str, normalized: str, *, create: bool = False) -> str | None:
+        secret = self._load_secret(create)
+        if secret is None:
+            return None
+        return hmac.new(secret, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+
+    def contains(self, kind: str, normalized: str) -> bool:
+        if self._digests is None:
+            self._digests = {r[0] for r in self.vault.conn.execute("SELECT digest FROM suppression")}
+        if not self._digests:
+            return False
+        digest = self.digest(kind, normalized)
+        return digest is not None and digest in self._digests
+
+    def add(self, kind: str, normalized: str) -> bool:
+        """Inside the caller's transaction. True when the digest was new."""
+        digest = self.digest(kind, normalized, create=True)
+        assert digest is not None
+        cur = self.vault.conn.execute(
+            "INSERT OR IGNORE INTO suppression (digest, kind, created_at) VALUES (?, ?, ?)",
+            (digest, kind, self.vault.now()))
+        if self._digests is not None:
+            self._digests.add(digest)
+        return cur.rowcount > 0
+
+    def count(self) -> int:
+        return self.vault.conn.execute("SELECT count(*) FROM suppression").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    person_uuid: str
+    suppressed: int
+    documents: int
+    wal_bytes_after: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.person_uuid, "erased": True, "suppressed": self.suppressed,
+                "documents": self.documents, "wal_bytes_after": self.wal_bytes_after}
+
+
+def _rows(conn: Any, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+class PrivacyService:
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    # --- subject access -----------------------------------------------------------------------
+
+    def subject_access(self, ident: str | int) -> dict[str, Any]:
+        """Everything held about one person, as plain data (documents listed, bytes separate)."""
+        vault = self.vault
+        conn = vault.conn
+        person = vault.people.get(ident)
+        pid = person.id
+        documents = [d.to_json() for d in vault.documents.for_person(pid)]
+        authorisations = _rows(conn, """
+            SELECT a.uuid AS id, a.scope, a.purpose, a.method, a.evidence_note, a.obtained_at, a.valid_until,
+                   a.max_uses, a.recorded_by, a.upstream, a.revoked_at, a.revoked_reason, a.created_at,
+                   r.uuid AS recipient_id, r.name AS recipient_name, o.uuid AS organisation_id,
+                   o.name AS organisation_name, d.uuid AS evidence_document_id
+            FROM authorisations a LEFT JOIN recipients r ON r.id = a.recipient_id
+            LEFT JOIN organisations o ON o.id = a.organisation_id
+            LEFT JOIN documents d ON d.id = a.evidence_document_id
+            WHERE a.person_id = ? ORDER BY a.id""", (pid,))
+        shares = _rows(conn, """
+            SELECT s.uuid AS id, s.items, s.purpose, s.package_id, s.package_sha256, s.created_at,
+                   r.uuid AS recipient_id, r.name AS recipient_name, o.name AS organisation_name,
+                   a.uuid AS authorisation_id
+            FROM shares s JOIN recipients r ON r.id = s.recipient_id
+            LEFT JOIN organisations o ON o.id = s.organisation_id
+            JOIN authorisations a ON a.id = s.authorisation_id
+            WHERE s.person_id = ? ORDER BY s.id""", (pid,))
+        intros = _rows(conn, """
+            SELECT i.uuid AS id, i.requester, i.reason, i.requested_at, i.status, i.answer_note, i.answered_at,
+                   r.name AS recipient_name
+            FROM intro_requests i LEFT JOIN recipients r ON r.id = i.recipient_id
+            WHERE i.person_id = ? ORDER BY i.id""", (pid,))
+        outreach = _rows(conn, """
+            SELECT o.uuid AS id, o.channel, o.outcome, o.note, o.at, c.uuid AS contact_point_id
+            FROM outreach o LEFT JOIN contact_points c ON c.id = o.contact_point_id
+            WHERE o.person_id = ? ORDER BY o.at, o.id""", (pid,))
+        for share in shares:
+            with contextlib.suppress(ValueError, TypeError):
+                share["items"] = json.loads(share["items"])
+        for auth in authorisations:
+            with contextlib.suppress(ValueError, TypeError):
+                auth["scope"] = json.loads(auth["scope"])
+        return {"person": person.to_json(), "documents": documents, "authorisations": authorisations,
+                "shares": shares, "introduction_requests": intros, "outreach": outreach}
+
+    def export_person(self, ident: str | int, destination: str | os.PathLike[str]) -> Path:
+        """Write the subject-access zip atomically; audited ``person.exported`` with a checkpoint."""
+        vault = self.vault
+        person = vault.people.get(ident)
+        target = Path(destination)
+        if target.is_dir():
+            raise ValidationError("--out", f"{target} is a folder; give a file name ending in .zip")
+        with vault.transaction():
+            vault.record("person.exported", "person", person.uuid, {"kind": "subject-access"})
+            checkpoint = checkpoints.create(vault)
+            data = self.subject_access(person.id)
+            events = list(reversed(audit.query_events(vault.conn, subject_ids=[person.uuid], limit=1_000_000)))
+            manifest: dict[str, Any] = {
+                "format": SUBJECT_ACCESS_FORMAT, "created_at": vault.now(), "person_id": person.uuid,
+                "controller": {"name": vault.owner.name, "organisation": vault.owner.organisation,
+                               "email": vault.owner.email, "fingerprint": vault.owner.fingerprint},
+                "checkpoint": checkpoint.to_json(), "files": [],
+            }
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                def put(name: str, payload: bytes) -> None:
+                    archive.writestr(name, payload)
+                    manifest["files"].append({"name": name, "size": len(payload),
+                                              "sha256": hashlib.sha256(payload).hexdigest()})
+
+                put("person.json", json.dumps(data, indent=2, ensure_ascii=False, default=str).encode())
+                put("person.vcf", person_vcard(person, "4.0").encode("utf-8"))
+                for doc in vault.documents.for_person(person.id):
+                    name = f"documents/{doc.role}-v{doc.version}-{safe_file_name(doc.file_name)}"
+                    put(name, vault.documents.data(doc.id))
+                put("audit-events.jsonl", "".join(
+                    json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for e in events).encode())
+                put("checkpoint.json", json.dumps(
+                    {**checkpoint.to_json(), "public_key_minisign": vault.owner.identity.minisign_public_key_file()},
+                    indent=2).encode())
+                archive.writestr("README.txt", _README)
+                archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            with atomic_output(target) as handle:
+                handle.write(buffer.getvalue())
+        return target
+
+    # --- erasure -------------------------------------------------------------------------------
+
+    def erase(self, ident: str | int, *, suppress: bool = False) -> ErasureReport:
+        vault = self.vault
+        person = vault.people.get(ident)
+        conn = vault.conn
+        documents = conn.execute("SELECT count(*) FROM documents WHERE person_id = ?", (person.id,)).fetchone()[0]
+        added = 0
+        with vault.transaction():
+            if suppress:
+                suppression = Suppression(vault)
+                for point in person.contact_points:
+                    if point.kind in ("email", "phone"):
+                        added += int(suppression.add(point.kind, point.normalized))
+            vault.search.remove_person(person.id)
+            # Authorisations first (their shares cascade): deleting the documents first would
+            # try to null the evidence link of a revoked authorisation, which its trigger refuses.
+            conn.execute("DELETE FROM authorisations WHERE person_id = ?", (person.id,))
+            conn.execute("DELETE FROM people WHERE id = ?", (person.id,))
+            conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM person_tags)")
+            conn.execute("INSERT INTO search_index(search_index) VALUES ('rebuild')")
+            vault.record("person.erased", "person", person.uuid,
+                         {"suppressed": added, "documents": documents, "suppress": suppress})
+        wal = Path(str(vault.path) + "-wal")
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = wal.stat().st_size if wal.exists() else 0
+        return ErasureReport(person.uuid, added, documents, size)
+
+
+_README = """Subject access export (Contact Vault)
+
+This archive holds everything the sender's Contact Vault holds about one person:
+
+  person.json         every field, contact point (with its source), tag, note, document list,
+                      authorisation (consent), share, introduction request and outreach entry
+  person.vcf          the contact details as a vCard 4.0
+  documents/          the original documents (resumes, evidence, photos) as stored
+  audit-events.jsonl  every audit event about this person (hash-chained; ids only, no values)
+  checkpoint.json     the sender's latest signed audit checkpoint (Ed25519) and public key
+  manifest.json       size and SHA-256 of every file above
+
+It is a plaintext copy made on request: keep it safe.
+"""
