@@ -48,6 +48,10 @@ def precheck_file(path: Path) -> None:
         raise VaultDamaged(str(path), "it is an unencrypted SQLite database, not a vault")
     if size < PAGE_SIZE or size % PAGE_SIZE:
         raise VaultDamaged(str(path), "the file is cut short")
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if shm.exists() and not wal.exists() and shm.stat().st_size > 0:
+        # A crash leaves both files; a -shm alone means the log of recent commits was lost.
+        raise VaultDamaged(str(path), "its write-ahead log (-wal file) is missing, so recent changes are lost")
 
 
 def _apply_key(conn: Any, key: bytes, salt: bytes | None) -> None:

@@ -61,7 +61,7 @@ def cmd_init(ctx: CliContext) -> int:
 
 
 def cmd_check(ctx: CliContext) -> int:
-    with ctx.open_vault() as vault:
+    with ctx.open_vault(readonly=True) as vault:
         report = vault.check()
         ctx.emit(
             {"ok": report.ok, "problems": report.problems, "audit": report.chain.describe()},

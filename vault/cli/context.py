@@ -44,18 +44,21 @@ class CliContext:
             raise ValidationError("passphrase", "the two entries differ")
         return first
 
-    def open_vault(self) -> Vault:
-        """Open with the first passphrase source that exists, the keyring before the prompt."""
+    def open_vault(self, *, readonly: bool = False) -> Vault:
+        """Open with the first passphrase source that exists, the keyring before the prompt.
+
+        ``readonly`` is for commands that only inspect (``check``): they must not change the file.
+        """
         path = self.vault_path
         if os.environ.get("CONTACT_VAULT_PASSPHRASE") or getattr(self.args, "passphrase_file", None):
-            return Vault.open(path, self.passphrase(), config=self.config)
+            return Vault.open(path, self.passphrase(), config=self.config, readonly=readonly)
         raw = remember.recall(self.config.vault_uuid(path))
         if raw is not None:
             try:
-                return Vault.open(path, raw_key=raw, config=self.config)
+                return Vault.open(path, raw_key=raw, config=self.config, readonly=readonly)
             except WrongPassphrase:
                 pass  # stale entry (passphrase changed elsewhere): fall back to asking
-        return Vault.open(path, self.prompt_secret("Passphrase: "), config=self.config)
+        return Vault.open(path, self.prompt_secret("Passphrase: "), config=self.config, readonly=readonly)
 
     # --- output -----------------------------------------------------------------------------
 
