@@ -1,14 +1,35 @@
-"""Placeholder window until the desktop issue lands, so `make run` works from day one."""
+"""``run_app(args)``: the desktop application (the launcher calls it when no sub-command is given)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+
+def vault_path_from(args: list[str]) -> Path | None:
+    """``--vault PATH`` or ``--vault=PATH``; the other GUI flags are handled elsewhere."""
+    for index, arg in enumerate(args):
+        if arg == "--vault" and index + 1 < len(args):
+            return Path(args[index + 1]).expanduser().absolute()
+        if arg.startswith("--vault="):
+            return Path(arg.split("=", 1)[1]).expanduser().absolute()
+    return None
+
 
 def run_app(args: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(["contact-vault"])
-    label = QLabel("Contact Vault — the desktop app is coming; use the contact-vault command meanwhile.")
-    label.setMargin(24)
-    label.setWindowTitle("Contact Vault")
-    label.show()
+    from vault import paths
+
+    from .icons import app_icon
+    from .main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "contact-vault"])
+    app.setApplicationName("Contact Vault")
+    app.setOrganizationName("ContactVault")
+    app.setDesktopFileName("contact-vault")
+    app.setWindowIcon(app_icon())
+    window = MainWindow(vault_path=paths.resolve_vault_path(vault_path_from(args)))
+    window.show()
+    window.start()
     return app.exec()

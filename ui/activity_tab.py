@@ -1,0 +1,61 @@
+"""The Activity tab: this person's audit events, newest first."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from vault import audit
+from vault.store import Vault
+
+from .activity_model import ActivityModel
+from .worker import VaultWorker
+
+MAX_EVENTS = 500
+
+
+def person_events(vault: Vault, person_uuid: str) -> list[audit.AuditEvent]:
+    return audit.query_events(vault.conn, subject_ids=[person_uuid], limit=MAX_EVENTS)
+
+
+class ActivityTab(QWidget):
+    def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.person_uuid: str | None = None
+        self._generation = 0
+        layout = QVBoxLayout(self)
+        self.model = ActivityModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table)
+        self.note = QLabel("Every change is recorded in the vault's tamper-evident audit trail.")
+        self.note.setStyleSheet("color: palette(mid);")
+        layout.addWidget(self.note)
+
+    def set_person(self, person_uuid: str | None) -> None:
+        self.person_uuid = person_uuid
+        self._generation += 1
+        if person_uuid is None:
+            self.model.clear()
+            return
+        generation = self._generation
+
+        def show(events: list[audit.AuditEvent]) -> None:
+            if generation == self._generation:
+                self.model.set_events(events)
+
+        self.worker.call(lambda v: person_events(v, person_uuid), show, lambda error: None)
+
+    def clear(self) -> None:
+        self.person_uuid = None
+        self._generation += 1
+        self.model.clear()

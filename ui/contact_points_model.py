@@ -1,0 +1,82 @@
+"""A person's contact points as a table: value, label, source, date obtained, outreach flag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from vault.people import ContactPoint
+
+from .icons import icon
+
+COLUMNS = ("Kind", "Value", "Label", "Source", "Obtained", "Outreach")
+KIND_LABELS = {"email": "E-mail", "phone": "Phone", "address": "Address", "link": "Link"}
+SOURCE_LABELS = {"given": "Given by the person", "referral": "Referral", "job-board": "Job board",
+                 "public-profile": "Public profile", "imported-file": "Imported file",
+                 "old-document": "Old document", "package": "Share package", "other": "Other"}
+POINT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def needs_warning(point: ContactPoint) -> bool:
+    """Do-not-contact points and ones taken from an old document need a second thought."""
+    return point.outreach == "do-not-contact" or point.from_old_document
+
+
+class ContactPointsModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._points: list[ContactPoint] = []
+
+    def set_points(self, points: list[ContactPoint]) -> None:
+        self.beginResetModel()
+        self._points = list(points)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_points([])
+
+    def point(self, row: int) -> ContactPoint | None:
+        return self._points[row] if 0 <= row < len(self._points) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
+        return 0 if parent.isValid() else len(self._points)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        point = self.point(index.row()) if index.isValid() else None
+        if point is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            values = (KIND_LABELS.get(point.kind, point.kind), point.value, point.label,
+                      SOURCE_LABELS.get(point.source, point.source), point.obtained_on or "",
+                      "Do not contact" if point.outreach == "do-not-contact" else "OK")
+            return values[column] if 0 <= column < len(values) else None
+        if role == Qt.ItemDataRole.DecorationRole and column == 5 and point.outreach == "do-not-contact":
+            return icon("do-not-contact")
+        if role == Qt.ItemDataRole.DecorationRole and column == 3 and point.from_old_document:
+            return icon("warning")
+        if role == Qt.ItemDataRole.ForegroundRole and point.outreach == "do-not-contact" and column in (1, 5):
+            return QColor("#c0392b")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if point.outreach == "do-not-contact":
+                return "Marked do-not-contact: the person asked not to be contacted this way."
+            if point.from_old_document:
+                return "Taken from an old document: it may be out of date or not meant for you."
+            return None
+        if role == POINT_ROLE:
+            return point.uuid
+        return None

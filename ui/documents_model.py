@@ -1,0 +1,83 @@
+"""A person's documents (all versions) as a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from vault.documents import Document
+
+from .icons import icon
+
+COLUMNS = ("File", "Kind", "Version", "Default", "In shares", "Size", "Added", "Text")
+ROLE_LABELS = {"resume": "Resume", "evidence": "Evidence", "photo": "Photo", "other": "Other"}
+TEXT_LABELS = {"extracted": "Searchable", "empty": "No text", "failed": "Not readable"}
+DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1048576:.1f} MB"
+
+
+class DocumentsModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._documents: list[Document] = []
+
+    def set_documents(self, documents: list[Document]) -> None:
+        self.beginResetModel()
+        self._documents = list(documents)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_documents([])
+
+    def document(self, row: int) -> Document | None:
+        return self._documents[row] if 0 <= row < len(self._documents) else None
+
+    def row_of(self, document_uuid: str) -> int:
+        for row, doc in enumerate(self._documents):
+            if doc.uuid == document_uuid:
+                return row
+        return -1
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
+        return 0 if parent.isValid() else len(self._documents)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        doc = self.document(index.row()) if index.isValid() else None
+        if doc is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            values = (doc.file_name, ROLE_LABELS.get(doc.role, doc.role), f"v{doc.version}",
+                      "Default" if doc.is_default else "", "Yes" if doc.shareable else "Excluded",
+                      human_size(doc.size), doc.created_at[:10], TEXT_LABELS.get(doc.text_status, doc.text_status))
+            return values[column] if 0 <= column < len(values) else None
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return icon("document")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{doc.mime_type}, SHA-256 {doc.sha256[:16]}…"
+            if doc.text_error:
+                tip += f"\nText extraction: {doc.text_error}"
+            return tip
+        if role == DOCUMENT_ROLE:
+            return doc.uuid
+        return None

@@ -1,0 +1,180 @@
+"""Add or edit a person; the core's validation messages appear beside the wrong field."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vault import contact_points as cp
+from vault.errors import VaultError
+from vault.people import POLICIES, STATUSES, NewContactPoint, Person, PersonFields
+from vault.store import Vault
+
+from .field_errors import FieldErrors, error_label
+from .worker import VaultWorker
+
+KIND_LABELS = {"candidate": "Candidate", "contact": "Network contact"}
+STATUS_LABELS = {"active": "Active", "passive": "Passive", "placed": "Placed", "not-looking": "Not looking"}
+POLICY_LABELS = {"on-authorisation": "Share only with the person's authorisation",
+                 "locked": "Locked: never share"}
+SOURCE_LABELS = {"given": "Given by the person", "referral": "Referral", "job-board": "Job board",
+                 "public-profile": "Public profile", "imported-file": "Imported file",
+                 "old-document": "Old document", "package": "Share package", "other": "Other"}
+
+
+def _combo(labels: dict[str, str], keys: tuple[str, ...]) -> QComboBox:
+    combo = QComboBox()
+    for key in keys:
+        combo.addItem(labels.get(key, key), key)
+    return combo
+
+
+def _select(combo: QComboBox, key: str) -> None:
+    index = combo.findData(key)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+def split_tags(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class PersonDialog(QDialog):
+    """``saved`` carries the person's UUID after a successful add or edit."""
+
+    saved = Signal(str)
+
+    def __init__(self, worker: VaultWorker, person: Person | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.worker = worker
+        self.person = person
+        self.setWindowTitle("Edit person" if person else "New person")
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.general_error = error_label()
+        self.errors = FieldErrors(self.general_error)
+
+        def row(label: str, widget: QWidget, field: str, *aliases: str) -> None:
+            form.addRow(label, widget)
+            form.addRow("", self.errors.register(field, widget, *aliases))
+
+        self.kind = _combo(KIND_LABELS, ("candidate", "contact"))
+        row("Kind:", self.kind, "kind")
+        self.full_name = QLineEdit()
+        self.full_name.setPlaceholderText("As the person writes it")
+        row("Full name:", self.full_name, "full_name")
+        self.given_name = QLineEdit()
+        row("Given name:", self.given_name, "given_name")
+        self.family_name = QLineEdit()
+        row("Family name:", self.family_name, "family_name")
+        self.headline = QLineEdit()
+        row("Headline:", self.headline, "headline")
+        self.organisation = QLineEdit()
+        row("Organisation:", self.organisation, "organisation")
+        self.title = QLineEdit()
+        row("Job title:", self.title, "title")
+        self.status = _combo(STATUS_LABELS, STATUSES)
+        row("Status:", self.status, "status")
+        self.not_looking_until = QLineEdit()
+        self.not_looking_until.setPlaceholderText("YYYY-MM-DD")
+        row("Not looking until:", self.not_looking_until, "not_looking_until")
+        self.retention_until = QLineEdit()
+        self.retention_until.setPlaceholderText("YYYY-MM-DD (review or erase after this date)")
+        row("Keep until:", self.retention_until, "retention_until")
+        self.sharing_policy = _combo(POLICY_LABELS, POLICIES)
+        row("Sharing:", self.sharing_policy, "sharing_policy")
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("Comma-separated, e.g. python, london")
+        row("Tags:", self.tags, "tag", "tags")
+        self.email = QLineEdit()
+        self.phone = QLineEdit()
+        self.point_source = _combo(SOURCE_LABELS, cp.SOURCES)
+        if person is None:
+            row("E-mail:", self.email, "email")
+            row("Phone:", self.phone, "phone")
+            row("Details came from:", self.point_source, "source")
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Private notes (never shared)")
+        self.notes.setMaximumHeight(90)
+        row("Notes:", self.notes, "notes")
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        if person is not None:
+            self._fill(person)
+        else:
+            self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        if self.person is None:
+            _select(self.sharing_policy, "locked" if self.kind.currentData() == "contact" else "on-authorisation")
+
+    def _fill(self, person: Person) -> None:
+        _select(self.kind, person.kind)
+        self.full_name.setText(person.full_name)
+        self.given_name.setText(person.given_name)
+        self.family_name.setText(person.family_name)
+        self.headline.setText(person.headline)
+        self.organisation.setText(person.organisation)
+        self.title.setText(person.title)
+        _select(self.status, person.status)
+        self.not_looking_until.setText(person.not_looking_until or "")
+        self.retention_until.setText(person.retention_until or "")
+        _select(self.sharing_policy, person.sharing_policy)
+        self.tags.setText(", ".join(person.tags))
+        self.notes.setPlainText(person.notes)
+
+    def values(self) -> PersonFields:
+        return PersonFields(
+            full_name=self.full_name.text(), kind=self.kind.currentData(), given_name=self.given_name.text(),
+            family_name=self.family_name.text(), headline=self.headline.text(),
+            organisation=self.organisation.text(), title=self.title.text(), notes=self.notes.toPlainText(),
+            status=self.status.currentData(), not_looking_until=self.not_looking_until.text().strip() or "",
+            retention_until=self.retention_until.text().strip() or "",
+            sharing_policy=self.sharing_policy.currentData(),
+        )
+
+    def save(self) -> None:
+        self.errors.clear()
+        values, tags = self.values(), split_tags(self.tags.text())
+        source = self.point_source.currentData()
+        points = [NewContactPoint(kind, edit.text(), source=source)
+                  for kind, edit in (("email", self.email), ("phone", self.phone)) if edit.text().strip()]
+        existing = self.person.uuid if self.person else None
+
+        def write(vault: Vault) -> str:
+            if existing is None:
+                return vault.people.add(values, points, tags).uuid
+            with vault.transaction():
+                vault.people.update(existing, values)
+                vault.people.set_tags(existing, tags)
+            return existing
+
+        self.buttons.setEnabled(False)
+        self.worker.call(write, self._saved, self._failed)
+
+    def _saved(self, person_uuid: str) -> None:
+        self.buttons.setEnabled(True)
+        self.saved.emit(person_uuid)
+        self.worker.notify_changed(person_uuid)
+        self.accept()
+
+    def _failed(self, error: VaultError) -> None:
+        self.buttons.setEnabled(True)
+        self.errors.show(error)

@@ -1,0 +1,263 @@
+"""The one thread that owns the SQLCipher connection.
+
+``VaultWorker`` is the GUI-side handle; the open ``vault.store.Vault`` lives only inside its
+executor, which runs on a private ``QThread``. Everything that touches the vault is a function
+``fn(vault)`` handed to ``VaultWorker.call``: it runs on the worker thread, one at a time in
+submission order, and its result (or typed error) comes back to the GUI thread through a
+queued signal, where ``on_result`` / ``on_error`` run. So the key derivation, extraction and
+every query run off the GUI thread, and no two threads ever share the connection.
+
+Locking bumps an *epoch*: results of work submitted before the lock are dropped instead of
+being delivered into a window that has just been emptied.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from vault import remember
+from vault.clock import Clock
+from vault.config import AppConfig
+from vault.errors import VaultError, VaultLocked
+from vault.store import Vault
+
+ResultCallback = Callable[[Any], None]
+ErrorCallback = Callable[[VaultError], None]
+
+
+class UnexpectedFailure(VaultError):
+    """A bug, not a user mistake: the user gets one sentence, the traceback goes to stderr."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(
+            f"Something unexpected went wrong ({type(exc).__name__}); nothing else was changed."
+        )
+        self.original = exc
+
+
+@dataclass(frozen=True)
+class VaultInfo:
+    """What the GUI may know about the open vault (no personal data)."""
+
+    path: Path
+    uuid: str
+    owner_name: str
+    organisation: str
+    email: str
+    fingerprint: str
+    readonly: bool
+    remembered: bool
+
+
+@dataclass
+class _Job:
+    job_id: int
+    epoch: int
+    fn: Callable[[_Executor], Any]
+
+
+class _Executor(QObject):
+    """Lives on the worker thread; the only holder of the open vault."""
+
+    done = Signal(int, int, bool, object)  # job id, epoch, ok, result or error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.vault: Vault | None = None
+
+    def require(self) -> Vault:
+        if self.vault is None or not self.vault.is_open:
+            raise VaultLocked()
+        return self.vault
+
+    @Slot(object)
+    def run(self, job: _Job) -> None:
+        try:
+            value = job.fn(self)
+            ok = True
+        except VaultError as exc:
+            value, ok = exc, False
+        except Exception as exc:  # a bug: log it, show one sentence
+            traceback.print_exc(file=sys.stderr)
+            value, ok = UnexpectedFailure(exc), False
+        self.done.emit(job.job_id, job.epoch, ok, value)
+
+    def close_vault(self) -> None:
+        if self.vault is not None:
+            try:
+                self.vault.close()
+            finally:
+                self.vault = None
+
+
+class VaultWorker(QObject):
+    """GUI-thread handle to the worker thread. See the module docstring for the contract."""
+
+    opened = Signal(object)  # VaultInfo, after open() or create() succeeded
+    closed = Signal()  # after lock() closed the vault
+    busy_changed = Signal(bool)
+    failed = Signal(str)  # errors of calls that gave no on_error: one human sentence
+    #: Emitted (on the GUI thread) by anyone who changed vault data, with the person's UUID or "".
+    data_changed = Signal(str)
+
+    _submit = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, *, clock: Clock | None = None,
+                 config: AppConfig | None = None) -> None:
+        super().__init__(parent)
+        self.clock = clock or Clock()
+        self.config = config
+        self._thread = QThread()
+        self._thread.setObjectName("vault-worker")
+        self._executor = _Executor()
+        self._executor.moveToThread(self._thread)
+        self._submit.connect(self._executor.run)
+        self._executor.done.connect(self._on_done)
+        self._thread.start()
+        self._next_id = 0
+        self._epoch = 0
+        self._pending: dict[int, tuple[ResultCallback | None, ErrorCallback | None]] = {}
+        self.info: VaultInfo | None = None
+
+    # --- state ------------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.info is not None
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    # --- submitting work --------------------------------------------------------------------
+
+    def call(self, fn: Callable[[Vault], Any], on_result: ResultCallback | None = None,
+             on_error: ErrorCallback | None = None) -> int:
+        """Run ``fn(vault)`` on the worker thread; callbacks run later on the GUI thread."""
+        return self._run(lambda ex: fn(ex.require()), on_result, on_error)
+
+    def _run(self, fn: Callable[[_Executor], Any], on_result: ResultCallback | None,
+             on_error: ErrorCallback | None) -> int:
+        self._next_id += 1
+        job = _Job(self._next_id, self._epoch, fn)
+        was_busy = self.busy
+        self._pending[job.job_id] = (on_result, on_error)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        self._submit.emit(job)
+        return job.job_id
+
+    @Slot(int, int, bool, object)
+    def _on_done(self, job_id: int, epoch: int, ok: bool, value: object) -> None:
+        on_result, on_error = self._pending.pop(job_id, (None, None))
+        if not self._pending:
+            self.busy_changed.emit(False)
+        if epoch != self._epoch:
+            return  # submitted before a lock: its result must not reach an emptied window
+        if ok:
+            if on_result is not None:
+                on_result(value)
+        elif on_error is not None:
+            on_error(value)  # type: ignore[arg-type]
+        else:
+            self.failed.emit(str(value))
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def _opened_info(self, vault: Vault) -> VaultInfo:
+        return VaultInfo(
+            path=vault.path, uuid=vault.uuid, owner_name=vault.owner.name,
+            organisation=vault.owner.organisation, email=vault.owner.email,
+            fingerprint=vault.owner.fingerprint, readonly=vault.readonly,
+            remembered=remember.recall(vault.uuid) is not None,
+        )
+
+    def _after_open(self, on_result: ResultCallback | None) -> ResultCallback:
+        def deliver(info: VaultInfo) -> None:
+            self.info = info
+            self.opened.emit(info)
+            if on_result is not None:
+                on_result(info)
+
+        return deliver
+
+    def open(self, path: str | Path, passphrase: str | None = None, *, raw_key: bytes | None = None,
+             remember_key: bool = False, on_result: ResultCallback | None = None,
+             on_error: ErrorCallback | None = None) -> int:
+        """Unlock on the worker (the KDF runs there); optionally remember the derived key."""
+        clock, config = self.clock, self.config
+
+        def job(ex: _Executor) -> VaultInfo:
+            ex.close_vault()
+            vault = Vault.open(path, passphrase, raw_key=raw_key, clock=clock, config=config)
+            ex.vault = vault
+            if remember_key:
+                try:
+                    remember.remember(vault.uuid, vault.raw_key)
+                except VaultError:
+                    pass  # the vault is open either way; the settings page shows the keyring state
+            return self._opened_info(vault)
+
+        return self._run(job, self._after_open(on_result), on_error)
+
+    def create(self, path: str | Path, passphrase: str, *, owner_name: str, organisation: str = "",
+               email: str = "", remember_key: bool = False, on_result: ResultCallback | None = None,
+               on_error: ErrorCallback | None = None) -> int:
+        """Create a vault on the worker and keep it open."""
+        clock, config = self.clock, self.config
+
+        def job(ex: _Executor) -> VaultInfo:
+            ex.close_vault()
+            vault = Vault.create(path, passphrase, owner_name=owner_name, organisation=organisation,
+                                 email=email, clock=clock, config=config)
+            ex.vault = vault
+            if remember_key:
+                try:
+                    remember.remember(vault.uuid, vault.raw_key)
+                except VaultError:
+                    pass  # the vault exists either way; the settings page shows the keyring state
+            return self._opened_info(vault)
+
+        return self._run(job, self._after_open(on_result), on_error)
+
+    def lock(self, on_done: Callable[[], None] | None = None) -> None:
+        """Drop pending results, close the vault on the worker, then emit ``closed``."""
+        self._epoch += 1
+        self.info = None
+
+        def job(ex: _Executor) -> None:
+            ex.close_vault()
+
+        def finished(_: object) -> None:
+            self.closed.emit()
+            if on_done is not None:
+                on_done()
+
+        self._run(job, finished, lambda exc: finished(None))
+
+    def notify_changed(self, person_uuid: str = "") -> None:
+        """Tell every view that vault data changed (call on the GUI thread after a write)."""
+        self.data_changed.emit(person_uuid)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Close the vault and stop the thread (at quit)."""
+        if not self._thread.isRunning():
+            return
+        self._epoch += 1
+        self.info = None
+
+        def job(ex: _Executor) -> None:
+            try:
+                ex.close_vault()
+            finally:
+                QThread.currentThread().quit()
+
+        self._run(job, None, lambda exc: None)
+        self._thread.wait(timeout_ms)
