@@ -145,7 +145,7 @@ def count_selected(conn: Any, scope: ExportScope, head: int) -> int:
     return conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
 
 
-def iter_selected(conn: Any, scope: ExportScope, head: int, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+def iter_selected(conn: Any, scope: ExportScope, head: int, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
     """Raw rows of the selected events, in seq order, streamed batch by batch."""
     where, params = _where(scope, head)
     last = 0
