@@ -173,6 +173,8 @@ def represent_warnings(vault: Vault, person_id: int, recipient_id: int) -> list[
     """A warning (never a refusal) when this person already went to this organisation recently."""
     rec = vault.recipients.get(recipient_id)
     days = represent_days(vault)
+    if days <= 0:
+        return []
     since = iso_ms(vault.clock.now() - timedelta(days=days))
     if rec.organisation_id is not None:
         where, target, who = "s.organisation_id = ?", rec.organisation_id, rec.organisation
