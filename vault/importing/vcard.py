@@ -394,8 +394,8 @@ def card_to_record(lines: list[bytes]) -> SourceRecord:
         elif name == "CATEGORIES":
             record.tags.extend(t.strip() for t in split_escaped(text, ",") if t.strip())
         elif name == "NOTE":
-            note = unescape(text).strip()
-            if note:
+            note = unescape(text)
+            if note.strip():
                 notes.append(note)
         elif name == "X-CONTACT-VAULT-KIND":
             record.kind = unescape(text).strip().lower()
