@@ -30,7 +30,7 @@ CHECKPOINT_TYPE = "contact-vault-checkpoint"
 GENESIS = "0" * 64
 EVENT_FIELDS = {"seq", "at", "actor", "action", "subject", "details", "prev", "hash"}
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-MAX_INT = 2**53
+MAX_INT = 2**53 - 1
 
 
 class Failure(Exception):
@@ -66,12 +66,12 @@ def strict_json(text: str) -> Any:
 
 
 def check_value(value: Any) -> None:
-    """The audit value space (docs §2): no floats, integers within 2^53, ASCII object keys."""
+    """The audit value space (docs §2): no floats, integers within +-(2^53 - 1), ASCII object keys."""
     if value is None or isinstance(value, (bool, str)):
         return
     if isinstance(value, int):
         if abs(value) > MAX_INT:
-            raise ValueError("integer outside +-2^53")
+            raise ValueError("integer outside +-(2^53 - 1)")
         return
     if isinstance(value, list):
         for item in value:

@@ -76,7 +76,7 @@ def _check_value(value: Any, path: str) -> None:
     if value is None or isinstance(value, bool | str):
         return
     if isinstance(value, int):
-        if abs(value) > 2**53:
+        if abs(value) > 2**53 - 1:  # I-JSON / RFC 8785 safe integers
             raise ValidationError(path, "integers in audit details must fit in 53 bits")
         return
     if isinstance(value, list | tuple):

@@ -554,7 +554,7 @@ def _value_problem(value: Any) -> str | None:
     if value is None or isinstance(value, bool | str):
         return None
     if isinstance(value, int):
-        return None if abs(value) <= 2**53 else "an integer is too large"
+        return None if abs(value) < 2**53 else "an integer is outside ±(2^53 - 1)"
     if isinstance(value, list):
         for item in value:
             problem = _value_problem(item)
