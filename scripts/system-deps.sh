@@ -19,6 +19,8 @@ have_lib libxcb-randr.so.0  || need+=(libxcb-randr0)
 have_lib libxcb-render-util.so.0 || need+=(libxcb-render-util0)
 have_lib libxcb-image.so.0  || need+=(libxcb-image0)
 command -v minisign >/dev/null || need+=(minisign)
+# The CSV-injection round trip (tests/test_audit_csv.py) converts with LibreOffice headless.
+command -v soffice >/dev/null || need+=(libreoffice-calc)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing system packages: ${need[*]}"
