@@ -530,7 +530,9 @@ def _listed_sums(entries: dict[str, bytes]) -> dict[str, str] | None:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
         return None
-    for line in text.splitlines():
+    if not text.endswith("\n"):
+        return None
+    for line in text[:-1].split("\n"):  # not splitlines(): it also splits on \v, \f, \x1c…
         match = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
         if not match:
             return None

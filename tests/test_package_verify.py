@@ -1,0 +1,154 @@
+"""Verifying share packages: a byte flipped in any file makes verify fail and name that file
+(core and the real CLI); damaged zips, extra entries, wrong keys and expiry are reported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CLI, CORPUS, cli_env
+from vault import package
+from vault.people import NewContactPoint, PersonFields
+from vault.store import Vault
+
+PDF = CORPUS / "resumes" / "rendercv__John_Doe_HarvardTheme_CV.pdf"
+DOCX = CORPUS / "resumes" / "trajector__sample-resume.docx"
+FAR = "2100-01-01T00:00:00.000Z"
+
+
+def make_package(vault: Vault, out: Path, *, valid_until: str = "2099-12-31", resume: Path = PDF,
+                 fields: tuple[str, ...] = ("email", "phone")) -> package.ShareResult:
+    vault.recipients.add("Bob Client", email="bob@acme.example", organisation="Acme")
+    person = vault.people.add(PersonFields(full_name="Jane Q. Doe", given_name="Jane", family_name="Doe"),
+                              [NewContactPoint("email", "jane@example.com"),
+                               NewContactPoint("phone", "+1 415 555 0100"),
+                               NewContactPoint("address", "1 Main St, Springfield")])
+    doc = vault.documents.add_file(person.id, resume)
+    vault.authorisations.log(person.id, recipient="Bob Client", scope=["resume", *fields], purpose="Staff Engineer",
+                             method="email", obtained_at="2026-01-15", valid_until=valid_until)
+    return package.build_share(vault, person.id, "Bob Client", [f"document:{doc.uuid}", *fields], out)
+
+
+def rewrite(source: Path, target: Path, change: dict[str, bytes | None] | None = None,
+            extra: list[tuple[zipfile.ZipInfo | str, bytes]] = ()) -> Path:
+    """Copy a zip, replacing (or dropping, with None) some entries and appending others."""
+    change = change or {}
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = change.get(info.filename, src.read(info))
+            if data is not None:
+                dst.writestr(info, data)
+        for info, data in extra:
+            dst.writestr(info, data)
+    return target
+
+
+def flip(data: bytes, index: int) -> bytes:
+    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1:]
+
+
+@pytest.fixture
+def built(vault, tmp_path) -> tuple[Path, dict[str, bytes]]:
+    result = make_package(vault, tmp_path / "package.zip")
+    with zipfile.ZipFile(result.path) as archive:
+        entries = {i.filename: archive.read(i) for i in archive.infolist()}
+    return result.path, entries
+
+
+def test_a_fresh_package_verifies_and_lists_every_file(built, vault):
+    path, entries = built
+    report = package.verify_package(path, now=vault.now())
+    assert report.ok, report.problems
+    assert set(entries) == {PDF.name, "contact.vcf", "authorisation.pdf", "sender.pub", "README.txt",
+                            "manifest.json", "manifest.json.minisig", "SHA256SUMS"}
+    assert {f["name"] for f in report.files} == set(entries) - {"manifest.json", "manifest.json.minisig",
+                                                                 "SHA256SUMS"}
+    manifest = json.loads(entries["manifest.json"])
+    import rfc8785
+    assert rfc8785.dumps(manifest) == entries["manifest.json"]  # canonical form
+    assert manifest["checkpoint"]["seq"] >= 1 and manifest["sender"]["public_key"] == \
+        vault.owner.identity.minisign_base64()
+    assert manifest["person"]["email"] == ["jane@example.com"] and "address" not in manifest["person"]
+    card = entries["contact.vcf"].decode()
+    assert "jane@example.com" in card and "Springfield" not in card
+
+
+def test_every_flipped_byte_of_every_file_is_caught_and_named(built, vault, tmp_path):
+    path, entries = built
+    for name, data in entries.items():
+        for index in sorted({0, len(data) // 2, len(data) - 1}):
+            bad = rewrite(path, tmp_path / "bad.zip", {name: flip(data, index)})
+            report = package.verify_package(bad, now=vault.now())
+            assert not report.ok, (name, index)
+            assert any(name in problem for problem in report.problems), (name, index, report.problems)
+
+
+def test_cli_verify_names_the_flipped_file(built, vault, tmp_path):
+    path, entries = built
+    env = cli_env(tmp_path / "unused.cvault", tmp_path / "config")
+    good = subprocess.run([*CLI, "verify", str(path)], env=env, capture_output=True, text=True, timeout=60)
+    assert good.returncode == 0, good.stderr
+    assert "VALID" in good.stdout and "Jane Q. Doe" in good.stdout
+    for name, data in entries.items():
+        bad = rewrite(path, tmp_path / f"bad-{name}.zip", {name: flip(data, len(data) // 2)})
+        done = subprocess.run([*CLI, "verify", str(bad)], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, name
+        assert name in done.stderr and done.stderr.startswith("contact-vault: The package is not valid: "), \
+            done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_damaged_zip_entry_is_named(built, vault, tmp_path):
+    path, _ = built
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("authorisation.pdf")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + info.compress_size // 2] ^= 0xFF
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(raw))
+    report = package.verify_package(damaged, now=vault.now())
+    assert not report.ok and "authorisation.pdf" in report.problems[0]
+
+
+def test_extra_missing_wrong_key_and_expired(built, vault, tmp_path):
+    path, entries = built
+    extra = rewrite(path, tmp_path / "extra.zip", extra=[("invoice.pdf", b"%PDF-1.4 sneaky")])
+    report = package.verify_package(extra, now=vault.now())
+    assert any("invoice.pdf is not listed in the signed manifest" in p for p in report.problems)
+    missing = rewrite(path, tmp_path / "missing.zip", {"contact.vcf": None})
+    assert any("contact.vcf is missing" in p for p in package.verify_package(missing, now=vault.now()).problems)
+    other_key = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3"
+    wrong = package.verify_package(path, sender_key=other_key, now=vault.now())
+    assert not wrong.ok and "different key" in wrong.problems[0]
+    later = package.verify_package(path, now=FAR)
+    assert not later.ok and later.problems == [f"the authorisation {later.authorisation['id']} expired on 2099-12-31"]
+    not_zip = tmp_path / "not.zip"
+    not_zip.write_bytes(b"hello")
+    assert "not a zip file" in package.verify_package(not_zip, now=vault.now()).problems[0]
+
+
+def test_cli_reports_an_expired_authorisation(vault, tmp_path):
+    # Made under the fixed test clock (2026-03-01); the CLI checks with the real clock, months later.
+    result = make_package(vault, tmp_path / "p.zip", valid_until="2026-03-31")
+    env = cli_env(tmp_path / "unused.cvault", tmp_path / "config")
+    done = subprocess.run([*CLI, "verify", str(result.path), "--json"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["valid"] is False and "expired on 2026-03-31" in report["problems"][0]
+
+
+def test_non_pdf_resume_goes_in_unmodified_and_listed(vault, tmp_path):
+    result = make_package(vault, tmp_path / "d.zip", resume=DOCX, fields=())
+    with zipfile.ZipFile(result.path) as archive:
+        assert archive.read(DOCX.name) == DOCX.read_bytes()
+        manifest = json.loads(archive.read("manifest.json"))
+    entry = next(f for f in manifest["files"] if f["name"] == DOCX.name)
+    assert entry["stamped"] is False and entry["original_sha256"] == entry["sha256"]
+    assert "contact.vcf" not in {f["name"] for f in manifest["files"]}
+    assert package.verify_package(result.path, now=vault.now()).ok
