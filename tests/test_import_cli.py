@@ -1,0 +1,85 @@
+"""The import/export commands through the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import CLI, CORPUS, cli_env
+
+
+@pytest.fixture
+def env(vault, tmp_path):
+    vault.close()
+    return cli_env(vault.path, tmp_path / "cfg")
+
+
+def run(env, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True)
+
+
+def test_dry_run_then_import_then_again(env) -> None:
+    path = str(CORPUS / "csv" / "linkedin-network-intelligence__Connections.csv")
+    preview = run(env, "import", path, "--format", "linkedin", "--dry-run", "--json")
+    assert preview.returncode == 0, preview.stderr
+    plan = json.loads(preview.stdout)
+    assert plan["applied"] is False and plan["counts"]["new"] == 10
+    assert json.loads(run(env, "person", "list", "--json").stdout)["total"] == 0
+
+    done = run(env, "import", path, "--json")
+    report = json.loads(done.stdout)
+    assert report["applied"] is True and report["counts"]["new"] == 10
+    assert all(row["person"] for row in report["rows"])
+
+    again = run(env, "import", path)
+    assert again.returncode == 0
+    assert "0 new, 0 merged, 10 already present" in again.stdout
+    assert again.stdout.count("nothing new") == 10
+    assert json.loads(run(env, "person", "list", "--json").stdout)["total"] == 10
+
+
+def test_report_lists_failures_with_reasons(env) -> None:
+    done = run(env, "import", str(CORPUS / "vcard" / "evolution__8.vcf"))
+    assert done.returncode == 0
+    assert "1 failed" in done.stdout and "ends without END:VCARD" in done.stdout
+
+
+def test_map_option(env, tmp_path) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Who,Reach\nKim Park,kim@example.com\n", encoding="utf-8")
+    done = run(env, "import", str(odd), "--map", "Who=full_name", "--map", "2=email", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows"][0]["name"] == "Kim Park"
+    bad = run(env, "import", str(odd), "--map", "Who")
+    assert bad.returncode == 1 and "COLUMN=FIELD" in bad.stderr
+
+
+def test_export_vcard_versions(env, tmp_path) -> None:
+    run(env, "import", str(CORPUS / "vcard" / "ezvcard__rfc2426-example.vcf"))
+    people = json.loads(run(env, "person", "list", "--json").stdout)["people"]
+    first = people[0]["uuid"]
+    for fmt, version in (("vcard4", "4.0"), ("vcard3", "3.0")):
+        out = tmp_path / f"{fmt}.vcf"
+        done = run(env, "export", "--format", fmt, "--person", first[:8], "--out", str(out), "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["count"] == 1
+        assert f"VERSION:{version}" in out.read_text()
+    everyone = run(env, "export", "--all", "--out", str(tmp_path / "all.vcf"))
+    assert "Wrote 2 people" in everyone.stdout
+    nobody = run(env, "export", "--out", str(tmp_path / "none.vcf"))
+    assert nobody.returncode == 1 and "--person" in nobody.stderr
+
+
+def test_errors_are_one_line(env, tmp_path) -> None:
+    missing = run(env, "import", str(tmp_path / "nope.vcf"))
+    assert missing.returncode == 1 and "cannot be read" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    usage = run(env, "import", str(tmp_path / "nope.vcf"), "--format", "xml")
+    assert usage.returncode == 2
+    binary = tmp_path / "photo.vcf"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    garbage = run(env, "import", str(binary))
+    assert garbage.returncode == 0 and "outside any BEGIN:VCARD" in garbage.stdout
+    assert "Traceback" not in garbage.stderr

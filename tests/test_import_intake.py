@@ -1,0 +1,59 @@
+"""Resume intake: name, e-mail, phone and profile links suggested from the resume, locally."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import CLI, CORPUS, cli_env
+from vault.intake import suggest_from_resume, suggest_from_text
+
+RESUMES = CORPUS / "resumes"
+
+
+@pytest.mark.parametrize(("name", "full_name", "email", "phone"), [
+    ("careerrag__sample-resume.pdf", "Jordan Alexander Reyes", "jordan@jordanreyes.dev", "+14155550182"),
+    ("careerrag__sample-resume.docx", "Jordan Alexander Reyes", "jordan@jordanreyes.dev", "+14155550182"),
+    ("job-search-ai-agent__uploaded_resume.pdf", "Alex Chen", "alex.chen@example.com", "+15551234567"),
+    ("rendercv__sample_cv_text.txt", "Sarah Johnson", "sarah.j@email.com", None),
+    ("trajector__sample-resume.pdf", "Jane Doe", "jane.doe@example.com", "+15551234567"),
+])
+def test_corpus_resumes(name: str, full_name: str, email: str, phone: str | None) -> None:
+    suggestion, (mime, result) = suggest_from_resume((RESUMES / name).read_bytes(), name)
+    assert result.ok
+    assert suggestion.full_name == full_name
+    assert email in suggestion.emails
+    if phone:
+        assert phone in suggestion.phones
+
+
+def test_links_and_private_use_icons() -> None:
+    text = "\uf0e0 JOHN Q. PUBLIC\nlinkedin.com/in/jqp | github.com/jqp | www.example.dev.\n+44 20 7946 0958"
+    suggestion = suggest_from_text(text)
+    assert suggestion.full_name == "John Q. Public"
+    assert suggestion.links == ["https://linkedin.com/in/jqp", "https://github.com/jqp", "https://www.example.dev"]
+    assert suggestion.phones == ["+442079460958"]
+
+
+def test_templates_give_no_name() -> None:
+    suggestion, _ = suggest_from_resume((RESUMES / "one_resume__resume.docx").read_bytes(), "resume.docx")
+    assert suggestion.full_name == "" and suggestion.warnings
+
+
+def test_cli_intake_create(vault, tmp_path) -> None:
+    vault.close()
+    env = cli_env(vault.path, tmp_path / "cfg")
+    preview = subprocess.run([*CLI, "intake", str(RESUMES / "trajector__sample-resume.pdf"), "--json"], env=env,
+                             capture_output=True, text=True)
+    assert preview.returncode == 0, preview.stderr
+    assert json.loads(preview.stdout)["suggestion"]["full_name"] == "Jane Doe"
+    made = subprocess.run([*CLI, "intake", str(RESUMES / "trajector__sample-resume.pdf"), "--create", "--json"],
+                          env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    person_id = json.loads(made.stdout)["id"]
+    shown = subprocess.run([*CLI, "person", "show", person_id, "--json"], env=env, capture_output=True, text=True)
+    data = json.loads(shown.stdout)
+    assert data["full_name"] == "Jane Doe" and len(data["documents"]) == 1
+    assert {p["kind"] for p in data["contact_points"]} == {"email", "phone", "link"}
