@@ -156,17 +156,16 @@ class PeopleModel(QAbstractTableModel):
         def done(result: tuple[int, list[PersonRow]]) -> None:
             if generation != self._generation:
                 return
-            self._fetching = False
             total, rows = result
             first = offset == 0
-            self._total = total if first or query.search else max(total, len(self._rows) + len(rows))
+            # Still "fetching" while rows go in: views and testers may ask for more from the signals.
             if rows:
                 start = len(self._rows)
                 self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
                 self._rows.extend(rows)
                 self.endInsertRows()
-            if len(rows) < PAGE_SIZE:
-                self._total = len(self._rows)
+            self._total = len(self._rows) if len(rows) < PAGE_SIZE else max(total, len(self._rows))
+            self._fetching = False
             if first:
                 self.loading = False
                 self.loaded.emit(self._total, bool(query.search.strip()))
