@@ -17,6 +17,10 @@ def vault_path_from(args: list[str]) -> Path | None:
 
 
 def run_app(args: list[str]) -> int:
+    if "--self-check" in args:
+        from .selfcheck import run_self_check
+
+        return run_self_check()
     from PySide6.QtWidgets import QApplication
 
     from vault import paths
@@ -31,5 +35,10 @@ def run_app(args: list[str]) -> int:
     app.setWindowIcon(app_icon())
     window = MainWindow(vault_path=paths.resolve_vault_path(vault_path_from(args)))
     window.show()
-    window.start()
+    if "--demo" in args:
+        from .demo_mode import start_demo
+
+        start_demo(window)  # a throw-away vault of fictional people, titled DEMO
+    else:
+        window.start()
     return app.exec()
