@@ -842,3 +842,66 @@ def verify_stored_checkpoints(vault: Vault) -> tuple[int, str] | None:
         if row is None or row[0] != digest:
             return seq, "it no longer has the hash its signed checkpoint holds"
     return None
+
+
+# --- paging for viewers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One event with its display annotation, for a viewer (names never enter the chain)."""
+
+    event: audit.AuditEvent
+    subject_name: str | None
+
+
+def count_scope(conn: Any, scope: ExportScope) -> int:
+    return audit.count_events(conn, subject_ids=[scope.person] if scope.person else None,
+                              actions=scope.actions, since=scope.since, until=scope.until)
+
+
+def page_events(vault: Vault, scope: ExportScope, before_seq: int | None = None,
+                limit: int = 200) -> list[EventRow]:
+    """Newest first, keyset-paged (``seq < before_seq``) so deep pages cost what the first does."""
+    where, params = audit._filters([scope.person] if scope.person else None, scope.actions,
+                                   scope.since, scope.until)
+    if before_seq is not None:
+        where = f"{where} AND seq < ?" if where else "WHERE seq < ?"
+        params.append(before_seq)
+    rows = vault.conn.execute(
+        f"SELECT {audit._COLUMNS} FROM audit {where} ORDER BY seq DESC LIMIT ?", (*params, limit)
+    ).fetchall()
+    names = NameBook(vault.conn)
+    result = []
+    for row in rows:
+        event = audit._row_to_event(row)
+        result.append(EventRow(event, names.name(event.subject_type, event.subject_id)))
+    return result
+
+
+def find_person(vault: Vault, text: str) -> tuple[str, str]:
+    """A viewer's person filter: an id (prefix, or an erased person's full UUID) or a unique name.
+    Returns (uuid, display name)."""
+    from .errors import Ambiguous, NotFound
+
+    text = text.strip()
+    if not text:
+        raise ValidationError("person", "type a name or an id")
+    try:
+        scope = make_scope(vault, person=text)
+        assert scope.person is not None
+        return scope.person, NameBook(vault.conn).name("person", scope.person) or ERASED
+    except NotFound:
+        pass
+    rows = vault.conn.execute(
+        "SELECT uuid, full_name FROM people WHERE full_name LIKE ? ESCAPE '\\' ORDER BY sort_name LIMIT 2",
+        ("%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+    ).fetchall()
+    if not rows:
+        raise NotFound("person", text)
+    if len(rows) > 1:
+        exact = [r for r in rows if r[1].lower() == text.lower()]
+        if len(exact) != 1:
+            raise Ambiguous("person", text, len(rows))
+        rows = exact
+    return rows[0][0], rows[0][1]
