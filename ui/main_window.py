@@ -121,6 +121,9 @@ class MainWindow(QMainWindow):
         self.add_person_tab("Profile", lambda w: ProfileTab(w, self.clipboard))
         self.add_person_tab("Documents", DocumentsTab)
         self.add_person_tab("Activity", ActivityTab)
+        from .sharing import install as install_sharing
+
+        self.sharing = install_sharing(self)
         self._set_unlocked_actions(False)
 
     # --- extension points -------------------------------------------------------------------

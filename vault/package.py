@@ -288,6 +288,17 @@ def _zip_bytes(files: dict[str, bytes], created_at: str) -> bytes:
     return out.getvalue()
 
 
+def stamp_text_for(vault: Vault, recipient_label: str, auth: Authorisation, package_id: str, now: str) -> StampText:
+    """What the band on every page says (also used by the share wizard's preview)."""
+    owner = vault.owner
+    sender = owner.name + (f" ({owner.organisation})" if owner.organisation else "")
+    return StampText(
+        sender=sender, recipient=recipient_label, shared_on=now[:10], purpose=auth.purpose,
+        authorisation_id=auth.uuid, method=auth.method, obtained_on=day(auth.obtained_at),
+        valid_until=day(auth.valid_until), package_id=package_id,
+    )
+
+
 def build_share(
     vault: Vault,
     person: str | int,
@@ -321,11 +332,7 @@ def build_share(
                                   "ones marked do-not-contact or taken from an old document)")
         points[kind] = usable
 
-    stamp = StampText(
-        sender=sender_label, recipient=rec.label, shared_on=now[:10], purpose=auth.purpose,
-        authorisation_id=auth.uuid, method=auth.method, obtained_on=day(auth.obtained_at),
-        valid_until=day(auth.valid_until), package_id=package_id,
-    )
+    stamp = stamp_text_for(vault, rec.label, auth, package_id, now)
     taken: set[str] = set(RESERVED)
     content: list[PackageFile] = []
     for item in wanted:

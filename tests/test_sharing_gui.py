@@ -1,0 +1,166 @@
+"""The sharing GUI with real widgets (offscreen) on a real vault: the share wizard cannot reach
+Save without a valid authorisation; with one it writes a package that verifies. The main window
+gets the Authorisations and Shares tabs, the menu actions, and lock empties them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QWizard
+
+from tests.conftest import CORPUS
+from ui.main_window import MainWindow
+from ui.settings import UiSettings
+from ui.sharing.share_wizard import ShareWizard
+from ui.worker import VaultWorker
+from vault import package
+from vault.config import AppConfig
+from vault.people import NewContactPoint, PersonFields
+from vault.store import Vault
+
+pytestmark = pytest.mark.gui
+
+RESUME = CORPUS / "resumes" / "rendercv__John_Doe_ClassicTheme_CV.pdf"
+WAIT_MS = 20_000
+
+
+def seed(vault_path: Path, key: bytes, clock, folder: Path) -> dict[str, str]:
+    with Vault.open(vault_path, raw_key=key, clock=clock, config=AppConfig(folder / "seed-config")) as v:
+        v.recipients.add("Bob Client", email="bob@acme.example", organisation="Acme")
+        v.recipients.add("Carol Client", organisation="Acme")
+        person = v.people.add(PersonFields(full_name="Jane Doe"), [NewContactPoint("email", "jane@example.com")])
+        doc = v.documents.add_file(person.id, RESUME)
+        return {"person": person.uuid, "doc": doc.uuid}
+
+
+@pytest.fixture
+def worker(qtbot, vault_path, template_vault, clock, tmp_path):
+    made = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+    yield made
+    made.shutdown()
+
+
+def open_worker(qtbot, worker: VaultWorker, vault_path: Path, key: bytes) -> None:
+    opened: list[object] = []
+    worker.open(vault_path, raw_key=key, on_result=opened.append)
+    qtbot.waitUntil(lambda: bool(opened), timeout=WAIT_MS)
+
+
+def test_wizard_cannot_reach_save_without_authorisation_and_then_writes_a_verified_package(
+        qtbot, worker, vault_path, template_vault, clock, tmp_path):
+    ids = seed(vault_path, template_vault[1], clock, tmp_path)
+    open_worker(qtbot, worker, vault_path, template_vault[1])
+    wizard = ShareWizard(worker, ids["person"])
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitUntil(lambda: wizard.loaded, timeout=WAIT_MS)
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    assert finish.text() == "Save"
+
+    # Items: the default resume is preselected; ticking nothing blocks Next.
+    assert wizard.items() == [f"document:{ids['doc']}"]
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is wizard.recipient_page
+    wizard.recipient_page.combo.setCurrentIndex(wizard.recipient_page.combo.findText("Bob Client (Acme)"))
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+
+    # No authorisation: the page says what is missing, offers only "Log authorisation…", and Next
+    # (hence Save) stays out of reach, whether clicked or called.
+    page = wizard.auth_page
+    assert wizard.currentPage() is page
+    qtbot.waitUntil(lambda: page.verdict is not None, timeout=WAIT_MS)
+    assert not page.verdict.allowed and page.verdict.condition == "no-authorisation"
+    assert "not authorised" in page.status.text() and "no authorisation" in page.status.text()
+    assert page.log_button.isVisible() and page.log_button.text() == "Log authorisation…"
+    assert not next_button.isEnabled() and not (finish.isVisible() and finish.isEnabled())
+    wizard.next()
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is page
+
+    # An authorisation for someone else at Acme does not help either.
+    page.log_authorisation()
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog.recipient.count() == 2, timeout=WAIT_MS)
+    assert dialog.recipient.currentText() == "Bob Client (Acme)"
+    assert [t for t, box in dialog.scope_boxes.items() if box.isChecked()] == ["resume"]
+    dialog.recipient.setCurrentIndex(dialog.recipient.findText("Carol Client (Acme)"))
+    dialog.purpose.setText("Staff Engineer at Acme")
+    dialog.obtained.setDate(QDate(2026, 2, 1))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: page.verdict is not None and page.verdict.condition == "other-recipient",
+                    timeout=WAIT_MS)
+    assert not next_button.isEnabled()
+    assert "names Carol Client" in page.status.text()
+
+    # The right authorisation, logged from the wizard: now it may go on.
+    page.log_authorisation()
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog.recipient.count() == 2, timeout=WAIT_MS)
+    dialog.purpose.setText("Staff Engineer at Acme")
+    dialog.method.setCurrentText("written")
+    dialog.obtained.setDate(QDate(2026, 2, 1))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: page.isComplete(), timeout=WAIT_MS)
+    assert "Covered by authorisation" in page.status.text() and not page.log_button.isVisible()
+    assert next_button.isEnabled()
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+
+    # Preview of the stamped first page, rendered from memory.
+    assert wizard.currentPage() is wizard.preview_page
+    qtbot.waitUntil(lambda: wizard.preview_page.loaded, timeout=WAIT_MS)
+    pixmap = wizard.preview_page.image.pixmap()
+    assert pixmap is not None and not pixmap.isNull() and pixmap.width() > 300
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+
+    # Save.
+    assert wizard.currentPage() is wizard.save_page
+    out = tmp_path / "for-bob.zip"
+    wizard.save_page.path.setText(str(out))
+    with qtbot.waitSignal(wizard.saved, timeout=WAIT_MS) as saved:
+        qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    result = saved.args[0]
+    assert out.is_file() and result.path == out
+    report = package.verify_package(out, now=clock.now_iso())
+    assert report.ok, report.problems
+    assert report.recipient["name"] == "Bob Client" and report.authorisation["method"] == "written"
+    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=WAIT_MS)
+
+
+def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, template_vault, clock, tmp_path):
+    ids = seed(vault_path, template_vault[1], clock, tmp_path)
+    with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "c")) as v:
+        auth = v.authorisations.log(ids["person"], recipient="Bob Client", scope=["resume"], purpose="Role",
+                                    method="email", obtained_at="2026-02-01", valid_until="2026-03-10")
+        package.build_share(v, ids["person"], "Bob Client", [f"document:{ids['doc']}"], tmp_path / "p.zip")
+    worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+    window = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    worker.open(vault_path, raw_key=template_vault[1], on_result=window.unlock_page._opened,
+                on_error=window.unlock_page._failed)
+    qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=WAIT_MS)
+    tabs = window.workspace.detail.tabs
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
+    assert "Authorisations" in titles and "Shares" in titles
+    assert window.sharing.share_action.isEnabled()
+    window.workspace.show_person(ids["person"])
+    auth_tab, shares_tab = window.sharing.authorisations_tab, window.sharing.shares_tab
+    qtbot.waitUntil(lambda: auth_tab.table.rowCount() == 1 and shares_tab.table.rowCount() == 1, timeout=WAIT_MS)
+    assert auth_tab.table.item(0, 0).text() == "active"
+    assert auth_tab.table.item(0, 7).text() == "1"
+    # Revoke from the tab, with a reason.
+    auth_tab.table.selectRow(0)
+    auth_tab.reason.setText("withdrew")
+    auth_tab.revoke_button.click()
+    qtbot.waitUntil(lambda: auth_tab.table.item(0, 0) is not None and auth_tab.table.item(0, 0).text() == "revoked",
+                    timeout=WAIT_MS)
+    # The expiring view lists what ends within 30 days (revoked ones are not renewable, so none).
+    window.lock()
+    assert auth_tab.table.rowCount() == 0 and shares_tab.table.rowCount() == 0
+    assert not window.sharing.share_action.isEnabled()
+    assert auth.uuid
+    window.close()

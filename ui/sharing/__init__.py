@@ -1,0 +1,74 @@
+"""Consent-gated sharing in the desktop app: tabs, the share wizard, recipients, introductions.
+
+``install(window)`` hooks everything into the main window through its extension points.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+
+from .authorisations_tab import AuthorisationsTab
+from .expiring_view import ExpiringView
+from .intro_requests import IntroRequestsDialog
+from .recipients_dialog import RecipientsDialog
+from .share_wizard import ShareWizard
+from .shares_tab import SharesTab
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+__all__ = ["ShareWizard", "install"]
+
+
+class SharingUi:
+    """Keeps the open sharing dialogs so tests (and lock) can reach them."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.wizard: ShareWizard | None = None
+        self.recipients: RecipientsDialog | None = None
+        self.intros: IntroRequestsDialog | None = None
+        tab = window.add_person_tab("Authorisations", AuthorisationsTab)
+        assert isinstance(tab, AuthorisationsTab)
+        tab.share_requested.connect(self.share)
+        self.authorisations_tab = tab
+        self.shares_tab = window.add_person_tab("Shares", SharesTab)
+        self.expiring = window.add_sidebar_view("Expiring authorisations", ExpiringView)
+        window.register_clearable(self.expiring)
+        self.share_action = QAction("&Share…", window)
+        self.share_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.share_action.triggered.connect(lambda _c=False: self.share(window.current_person_uuid()))
+        window.add_menu_action("People", self.share_action)
+        self.recipients_action = QAction("&Recipients…", window)
+        self.recipients_action.triggered.connect(lambda _c=False: self.manage_recipients())
+        window.add_menu_action("Tools", self.recipients_action)
+        self.intros_action = QAction("&Introduction requests…", window)
+        self.intros_action.triggered.connect(lambda _c=False: self.introductions())
+        window.add_menu_action("Tools", self.intros_action)
+        actions = (self.share_action, self.recipients_action, self.intros_action)
+        for action in actions:
+            action.setEnabled(window.is_unlocked)
+        window.locked.connect(lambda: [a.setEnabled(False) for a in actions])
+        window.unlocked.connect(lambda _info: [a.setEnabled(True) for a in actions])
+
+    def share(self, person_uuid: str | None) -> None:
+        if not person_uuid or not self.window.is_unlocked:
+            return
+        self.wizard = ShareWizard(self.window.worker, person_uuid, self.window)
+        self.wizard.open()
+
+    def manage_recipients(self) -> None:
+        if self.window.is_unlocked:
+            self.recipients = RecipientsDialog(self.window.worker, self.window)
+            self.recipients.open()
+
+    def introductions(self) -> None:
+        if self.window.is_unlocked:
+            self.intros = IntroRequestsDialog(self.window.worker, self.window.current_person_uuid(), self.window)
+            self.intros.open()
+
+
+def install(window: MainWindow) -> SharingUi:
+    return SharingUi(window)

@@ -1,0 +1,162 @@
+"""Log a person's authorisation: every field of DESIGN §5, validated by the core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.field_errors import error_label
+from ui.worker import VaultWorker
+from vault.authorisations import FIELDS, METHODS, Authorisation
+from vault.errors import VaultError
+from vault.recipients import Organisation, Recipient
+from vault.store import Vault
+
+SCOPE_LABELS = {"resume": "Resume", "email": "E-mail", "phone": "Phone", "address": "Address", "link": "Links"}
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+class LogAuthorisationDialog(QDialog):
+    logged = Signal(object)  # Authorisation
+
+    def __init__(self, worker: VaultWorker, person_uuid: str, *, recipient_uuid: str | None = None,
+                 scope: Sequence[str] = (), purpose: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.person_uuid = person_uuid
+        self._want_recipient = recipient_uuid
+        self.setWindowTitle("Log authorisation")
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Record the consent the person gave: who may receive what, for which purpose, how "
+                       "and when they agreed. It cannot be edited later, only revoked.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        layout.addLayout(form)
+
+        self.to_recipient = QRadioButton("One recipient")
+        self.to_organisation = QRadioButton("Anyone at")
+        self.to_recipient.setChecked(True)
+        self.recipient = QComboBox()
+        self.organisation = QComboBox()
+        row = QHBoxLayout()
+        row.addWidget(self.to_recipient)
+        row.addWidget(self.recipient, 1)
+        form.addRow("Who may receive", row)
+        row = QHBoxLayout()
+        row.addWidget(self.to_organisation)
+        row.addWidget(self.organisation, 1)
+        form.addRow("", row)
+
+        self.scope_boxes: dict[str, QCheckBox] = {}
+        scope_row = QHBoxLayout()
+        for token in ("resume", *FIELDS):
+            box = QCheckBox(SCOPE_LABELS[token])
+            box.setChecked(token in scope)
+            self.scope_boxes[token] = box
+            scope_row.addWidget(box)
+        form.addRow("What", scope_row)
+        self.purpose = QLineEdit(purpose)
+        self.purpose.setPlaceholderText("e.g. Staff Engineer role at Acme")
+        form.addRow("Purpose", self.purpose)
+        self.method = QComboBox()
+        self.method.addItems(list(METHODS))
+        form.addRow("How they agreed", self.method)
+        today = worker.clock.now().date()
+        self.obtained = QDateEdit(_qdate(today))
+        self.obtained.setCalendarPopup(True)
+        form.addRow("Obtained on", self.obtained)
+        self.has_end = QCheckBox("Valid until")
+        self.has_end.setChecked(True)
+        self.valid_until = QDateEdit(_qdate(date.fromordinal(today.toordinal() + 182)))
+        self.valid_until.setCalendarPopup(True)
+        self.has_end.toggled.connect(self.valid_until.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.has_end)
+        row.addWidget(self.valid_until, 1)
+        form.addRow("Ends", row)
+        self.max_uses = QSpinBox()
+        self.max_uses.setRange(0, 999)
+        self.max_uses.setSpecialValueText("no limit")
+        form.addRow("Use limit", self.max_uses)
+        self.evidence_note = QLineEdit()
+        self.evidence_note.setPlaceholderText("e.g. e-mail of 3 March, saved in the documents tab")
+        form.addRow("Evidence", self.evidence_note)
+        self.message = error_label()
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.worker.call(lambda v: (v.recipients.list(), v.recipients.organisations()), self._loaded,
+                         self._failed)
+
+    def _loaded(self, data: tuple[list[Recipient], list[Organisation]]) -> None:
+        recipients, organisations = data
+        self.recipient.clear()
+        for rec in recipients:
+            self.recipient.addItem(rec.label, rec.uuid)
+        self.organisation.clear()
+        for org in organisations:
+            self.organisation.addItem(org.name, org.uuid)
+        if self._want_recipient:
+            index = self.recipient.findData(self._want_recipient)
+            if index >= 0:
+                self.recipient.setCurrentIndex(index)
+        if not recipients and organisations:
+            self.to_organisation.setChecked(True)
+
+    def _failed(self, error: VaultError) -> None:
+        self.message.setText(str(error))
+        self.message.show()
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
+
+    def save(self) -> None:
+        person = self.person_uuid
+        scope = [token for token, box in self.scope_boxes.items() if box.isChecked()]
+        recipient = self.recipient.currentData() if self.to_recipient.isChecked() else None
+        organisation = self.organisation.currentData() if self.to_organisation.isChecked() else None
+        if recipient is None and organisation is None:
+            self._failed(VaultError("Choose who may receive: add a recipient first (Tools ▸ Recipients…)."))
+            return
+        purpose = self.purpose.text()
+        method = self.method.currentText()
+        obtained = self.obtained.date().toString("yyyy-MM-dd")
+        until = self.valid_until.date().toString("yyyy-MM-dd") if self.has_end.isChecked() else None
+        max_uses = self.max_uses.value() or None
+        note = self.evidence_note.text()
+
+        def log(v: Vault) -> Authorisation:
+            return v.authorisations.log(person, scope=scope, purpose=purpose, method=method, obtained_at=obtained,
+                                        recipient=recipient, organisation=organisation, valid_until=until,
+                                        max_uses=max_uses, evidence_note=note)
+
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        self.message.hide()
+        self.worker.call(log, self._saved, self._failed)
+
+    def _saved(self, auth: Authorisation) -> None:
+        self.worker.notify_changed(self.person_uuid)
+        self.logged.emit(auth)
+        self.accept()

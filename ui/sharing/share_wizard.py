@@ -1,0 +1,447 @@
+"""The share wizard: items → recipient → matching authorisation → stamped preview → save.
+
+The wizard only asks; the core decides. The authorisation page runs the core's share check
+(without side effects) and stays incomplete, so Next and Save are unreachable, until an
+authorisation covers exactly this share; it then offers "Log authorisation…" and nothing else.
+Saving calls ``package.build_share``, which runs the same check again (audited) before
+anything is written. The preview is rendered from memory (QBuffer → QPdfDocument).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from ui.field_errors import error_label
+from ui.worker import VaultWorker
+from vault import package
+from vault.authorisations import FIELDS, Authorisation, Verdict, day
+from vault.documents import Document
+from vault.errors import VaultError
+from vault.people import Person
+from vault.recipients import Recipient
+from vault.stamping import stamp_pdf
+from vault.store import Vault
+
+from .authorisation_dialog import SCOPE_LABELS, LogAuthorisationDialog
+from .recipients_dialog import RecipientsDialog
+
+PREVIEW_WIDTH = 420
+
+
+@dataclass(frozen=True)
+class ShareContext:
+    person: Person
+    resumes: list[Document]
+    recipients: list[Recipient]
+
+
+def load_context(vault: Vault, person_uuid: str) -> ShareContext:
+    return ShareContext(vault.people.get(person_uuid), vault.documents.for_person(person_uuid, "resume"),
+                        vault.recipients.list())
+
+
+@dataclass(frozen=True)
+class Preview:
+    pdf: bytes
+    name: str
+    others: list[str]
+
+
+def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: list[str], auth_uuid: str) -> Preview:
+    """The first PDF stamped as it will be (the package id is assigned when saving)."""
+    rec = vault.recipients.get(recipient_uuid)
+    auth = vault.authorisations.get(auth_uuid)
+    stamp = package.stamp_text_for(vault, rec.label, auth, "(assigned when saved)", vault.now())
+    pdf, name, others = b"", "", []
+    for item in items:
+        if not item.startswith("document:"):
+            continue
+        doc = vault.documents.get(item[9:])
+        if doc.mime_type == "application/pdf" and not pdf:
+            pdf = stamp_pdf(vault.documents.data(doc.id), stamp, file_name=doc.file_name)
+            name = doc.file_name
+        else:
+            others.append(doc.file_name)
+    return Preview(pdf, name, others)
+
+
+class ItemsPage(QWizardPage):
+    def __init__(self, wizard: ShareWizard) -> None:
+        super().__init__()
+        self.share = wizard
+        self.setTitle("What to share")
+        self.setSubTitle("Choose the resume version and any contact details. Private notes are never shared.")
+        layout = QVBoxLayout(self)
+        self.list = QListWidget()
+        self.list.itemChanged.connect(lambda _item: self.completeChanged.emit())
+        layout.addWidget(self.list)
+
+    def populate(self, context: ShareContext) -> None:
+        self.list.clear()
+        for doc in context.resumes:
+            label = f"Resume version {doc.version}: {doc.file_name}" + (" (default)" if doc.is_default else "")
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, f"document:{doc.uuid}")
+            if doc.shareable:
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if doc.is_default else Qt.CheckState.Unchecked)
+            else:
+                item.setText(label + " — excluded from sharing")
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            self.list.addItem(item)
+        for kind in FIELDS:
+            points = context.person.points(kind)
+            if not points:
+                continue
+            item = QListWidgetItem(f"{SCOPE_LABELS[kind]}: {', '.join(p.value for p in points)}")
+            item.setData(Qt.ItemDataRole.UserRole, kind)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self.completeChanged.emit()
+
+    def items(self) -> list[str]:
+        out = []
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(item.data(Qt.ItemDataRole.UserRole))
+        return out
+
+    def isComplete(self) -> bool:
+        return bool(self.items())
+
+
+class RecipientPage(QWizardPage):
+    def __init__(self, wizard: ShareWizard) -> None:
+        super().__init__()
+        self.share = wizard
+        self.setTitle("Who receives it")
+        self.setSubTitle("The package is stamped and signed for this recipient only.")
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.combo = QComboBox()
+        self.combo.currentIndexChanged.connect(lambda _i: self.completeChanged.emit())
+        row.addWidget(self.combo, 1)
+        self.manage = QPushButton("Recipients…")
+        self.manage.clicked.connect(self.manage_recipients)
+        row.addWidget(self.manage)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.dialog: RecipientsDialog | None = None
+
+    def populate(self, recipients: list[Recipient]) -> None:
+        current = self.combo.currentData()
+        self.combo.clear()
+        for rec in recipients:
+            self.combo.addItem(rec.label, rec.uuid)
+        if current:
+            index = self.combo.findData(current)
+            if index >= 0:
+                self.combo.setCurrentIndex(index)
+        self.completeChanged.emit()
+
+    def manage_recipients(self) -> None:
+        self.dialog = RecipientsDialog(self.share.worker, self)
+        self.dialog.finished.connect(lambda _r: self.share.worker.call(lambda v: v.recipients.list(), self.populate))
+        self.dialog.open()
+
+    def recipient_uuid(self) -> str | None:
+        return self.combo.currentData()
+
+    def isComplete(self) -> bool:
+        return self.recipient_uuid() is not None
+
+
+class AuthorisationPage(QWizardPage):
+    def __init__(self, wizard: ShareWizard) -> None:
+        super().__init__()
+        self.share = wizard
+        self.setTitle("Authorisation")
+        self.setSubTitle("A share needs the person's logged authorisation covering exactly this.")
+        layout = QVBoxLayout(self)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
+        self.log_button = QPushButton("Log authorisation…")
+        self.log_button.clicked.connect(self.log_authorisation)
+        self.log_button.hide()
+        layout.addWidget(self.log_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+        self.verdict: Verdict | None = None
+        self.checking = False
+        self.dialog: LogAuthorisationDialog | None = None
+
+    def initializePage(self) -> None:
+        self.evaluate()
+
+    def cleanupPage(self) -> None:
+        self.verdict = None
+
+    def evaluate(self) -> None:
+        self.verdict = None
+        self.checking = True
+        self.status.setText("Checking the person's authorisations…")
+        self.log_button.hide()
+        self.completeChanged.emit()
+        person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
+
+        def done(verdict: Verdict) -> None:
+            self.checking = False
+            self.verdict = verdict
+            if verdict.allowed:
+                a = verdict.authorisation
+                assert a is not None
+                limit = f"{a.uses} of {a.max_uses} uses made" if a.max_uses else "no use limit"
+                self.status.setText(
+                    f"Covered by authorisation {a.uuid}\n\nWho may receive: {a.grantee}\nWhat: {', '.join(a.scope)}"
+                    f"\nPurpose: {a.purpose}\nHow they agreed: {a.method}, on {day(a.obtained_at)}\n"
+                    f"Valid until: {day(a.valid_until)}; {limit}")
+                self.log_button.hide()
+            else:
+                self.status.setText(f"This share is not authorised: {verdict.message}.\n\nWhat is missing: the "
+                                    "person's authorisation for this recipient covering every item chosen. "
+                                    "Log it once they have agreed; there is no other way to share.")
+                self.log_button.setVisible(verdict.condition not in ("person-locked", "document-excluded"))
+            self.completeChanged.emit()
+
+        def failed(error: VaultError) -> None:
+            self.checking = False
+            self.status.setText(str(error))
+            self.completeChanged.emit()
+
+        self.share.worker.call(lambda v: v.authorisations.evaluate(person, recipient, items), done, failed)
+
+    def log_authorisation(self) -> None:
+        scope = sorted({"resume" if i.startswith("document:") else i for i in self.share.items()},
+                       key=lambda t: ("resume", *FIELDS).index(t))
+        self.dialog = LogAuthorisationDialog(self.share.worker, self.share.person_uuid,
+                                             recipient_uuid=self.share.recipient_uuid(), scope=scope, parent=self)
+        self.dialog.logged.connect(lambda _auth: self.evaluate())
+        self.dialog.open()
+
+    def authorisation(self) -> Authorisation | None:
+        return self.verdict.authorisation if self.verdict is not None else None
+
+    def isComplete(self) -> bool:
+        return self.verdict is not None and self.verdict.allowed
+
+    def validatePage(self) -> bool:
+        """QWizard.next() skips isComplete(); this keeps a programmatic Next from passing too."""
+        return self.isComplete()
+
+
+class PreviewPage(QWizardPage):
+    def __init__(self, wizard: ShareWizard) -> None:
+        super().__init__()
+        self.share = wizard
+        self.setTitle("Preview")
+        self.setSubTitle("The first page as the recipient will see it, with the permission band at the bottom.")
+        layout = QVBoxLayout(self)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidget(self.image)
+        scroll.setWidgetResizable(True)
+        layout.addWidget(scroll, 1)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("PDF password (optional):"))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("give it to the recipient by another channel")
+        row.addWidget(self.password, 1)
+        layout.addLayout(row)
+        self.loaded = False
+
+    def initializePage(self) -> None:
+        self.loaded = False
+        self.image.clear()
+        self.note.setText("Stamping the preview…")
+        auth = self.share.auth_page.authorisation()
+        if auth is None:
+            return
+        person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
+
+        def done(preview: Preview) -> None:
+            notes = []
+            if preview.pdf:
+                self.image.setPixmap(render_first_page(preview.pdf))
+                notes.append(f"{preview.name}: every page carries the band.")
+            if preview.others:
+                notes.append(f"Included unmodified (not PDF): {', '.join(preview.others)}.")
+            fields = [i for i in items if not i.startswith("document:")]
+            if fields:
+                notes.append(f"A contact card with only: {', '.join(fields)}.")
+            self.note.setText(" ".join(notes) or "Nothing to preview.")
+            self.loaded = True
+            self.completeChanged.emit()
+
+        def failed(error: VaultError) -> None:
+            self.note.setText(str(error))
+
+        self.share.worker.call(lambda v: stamped_preview(v, person, recipient, items, auth.uuid), done, failed)
+
+    def cleanupPage(self) -> None:
+        self.image.clear()
+        self.loaded = False
+
+    def isComplete(self) -> bool:
+        return self.loaded
+
+    def validatePage(self) -> bool:
+        return self.loaded and self.share.auth_page.isComplete()
+
+
+def render_first_page(pdf: bytes, width: int = PREVIEW_WIDTH) -> QPixmap:
+    """Render page 1 from memory; the bytes never touch the disk."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    try:
+        document.load(buffer)
+        if document.pageCount() < 1:
+            return QPixmap()
+        size = document.pagePointSize(0)
+        height = int(width * size.height() / size.width()) if size.width() else int(width * 1.3)
+        image = document.render(0, QSize(width, height))
+        return QPixmap.fromImage(image)
+    finally:
+        document.close()
+        buffer.close()
+
+
+class SavePage(QWizardPage):
+    def __init__(self, wizard: ShareWizard) -> None:
+        super().__init__()
+        self.share = wizard
+        self.setTitle("Save the package")
+        self.setSubTitle("A signed zip the recipient can check without Contact Vault (README.txt says how).")
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.path = QLineEdit()
+        self.path.textChanged.connect(lambda _t: self.completeChanged.emit())
+        row.addWidget(self.path, 1)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self.browse)
+        row.addWidget(browse)
+        layout.addLayout(row)
+        self.message = error_label()
+        layout.addWidget(self.message)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        layout.addWidget(self.result_label)
+        layout.addStretch(1)
+        self.result: package.ShareResult | None = None
+        self.saving = False
+        self.setFinalPage(True)
+
+    def initializePage(self) -> None:
+        if not self.path.text():
+            stamp = self.share.worker.clock.now().strftime("%Y%m%d-%H%M")
+            self.path.setText(str(Path.home() / f"share-package-{stamp}.zip"))
+
+    def browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the share package", self.path.text(), "Zip (*.zip)")
+        if path:
+            self.path.setText(path)
+
+    def isComplete(self) -> bool:
+        return bool(self.path.text().strip()) and not self.saving
+
+    def validatePage(self) -> bool:
+        if self.result is not None:
+            return True
+        if self.saving or not self.share.auth_page.isComplete():
+            return False
+        person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
+        out, password = self.path.text().strip(), self.share.preview_page.password.text() or None
+        self.saving = True
+        self.message.hide()
+        self.completeChanged.emit()
+
+        def done(result: package.ShareResult) -> None:
+            self.saving = False
+            self.result = result
+            self.share.worker.notify_changed(person)
+            text = f"Saved {result.path} (package {result.package_id})."
+            if result.warnings:
+                text += "\nWarning: " + "; ".join(result.warnings)
+            self.result_label.setText(text)
+            self.share.saved.emit(result)
+            self.share.accept()
+
+        def failed(error: VaultError) -> None:
+            self.saving = False
+            self.message.setText(str(error))
+            self.message.show()
+            self.completeChanged.emit()
+
+        self.share.worker.call(lambda v: package.build_share(v, person, recipient, items, out, pdf_password=password),
+                               done, failed)
+        return False
+
+
+class ShareWizard(QWizard):
+    saved = Signal(object)  # package.ShareResult
+
+    def __init__(self, worker: VaultWorker, person_uuid: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.person_uuid = person_uuid
+        self.setWindowTitle("Share")
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Save")
+        self.items_page = ItemsPage(self)
+        self.recipient_page = RecipientPage(self)
+        self.auth_page = AuthorisationPage(self)
+        self.preview_page = PreviewPage(self)
+        self.save_page = SavePage(self)
+        for page in (self.items_page, self.recipient_page, self.auth_page, self.preview_page, self.save_page):
+            self.addPage(page)
+        self.resize(700, 800)
+        self.loaded = False
+        worker.call(lambda v: load_context(v, person_uuid), self._loaded, self._failed)
+
+    def _loaded(self, context: ShareContext) -> None:
+        self.setWindowTitle(f"Share {context.person.full_name}")
+        self.items_page.populate(context)
+        self.recipient_page.populate(context.recipients)
+        self.loaded = True
+
+    def _failed(self, error: VaultError) -> None:
+        self.items_page.setSubTitle(str(error))
+
+    def items(self) -> list[str]:
+        return self.items_page.items()
+
+    def recipient_uuid(self) -> str | None:
+        return self.recipient_page.recipient_uuid()
+
+    def clear(self) -> None:
+        self.preview_page.image.clear()
+        self.items_page.list.clear()
