@@ -131,9 +131,13 @@ class AuditViewer(QDialog):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
-        for column in range(4):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed starting widths: sizing to contents would have to read every lazily loaded row.
+        char = self.fontMetrics().horizontalAdvance("0")
+        for column, chars in enumerate((9, 21, 24, 24)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, char * chars)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
 
@@ -208,7 +212,7 @@ class AuditViewer(QDialog):
         if self.model.scope is None:
             self.count_label.clear()
             return
-        what = "the whole trail" if self.model.scope.is_whole else "matching the filters"
+        what = "in the whole trail" if self.model.scope.is_whole else "match the filters"
         self.count_label.setText(f"{self.model.total:,} events {what} · {self.model.rowCount():,} loaded")
 
     # --- the chain badge --------------------------------------------------------------------

@@ -1,0 +1,235 @@
+"""The audit viewer and its lazy model, with real widgets, a real worker thread and a real vault."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QApplication
+
+from ui.audit_model import PERSON_COLUMNS, AuditModel
+from ui.audit_viewer import AuditViewer, install
+from ui.main_window import MainWindow
+from ui.settings import UiSettings
+from ui.worker import VaultWorker
+from vault.audit_export import ExportScope, verify_export
+from vault.config import AppConfig
+from vault.connection import connect
+from vault.people import PersonFields
+from vault.store import Vault
+
+pytestmark = pytest.mark.gui
+WAIT_MS = 20_000
+SCREENSHOTS = Path(os.environ.get("CV_SCREENSHOT_DIR", "")) if os.environ.get("CV_SCREENSHOT_DIR") else None
+
+
+def seed(vault_path: Path, key: bytes, clock, tmp_path: Path, extra_events: int = 0) -> dict[str, str]:
+    vault = Vault.open(vault_path, raw_key=key, clock=clock, config=AppConfig(tmp_path / "seed-config"))
+    try:
+        ada = vault.people.add(PersonFields(full_name="Ada Lovelace", organisation="Analytical Engines"))
+        clock.advance(days=2)
+        bob = vault.people.add(PersonFields(full_name="Bob Babbage"))
+        vault.people.update(ada.uuid, PersonFields(title="Chief Engineer"))
+        vault.people.add_tag(bob.uuid, "python")
+        if extra_events:
+            subject = str(uuid.uuid4())
+            with vault.transaction():
+                for i in range(extra_events):
+                    vault.record("settings.changed", "vault", subject, {"setting": f"s{i}"})
+        return {"ada": ada.uuid, "bob": bob.uuid}
+    finally:
+        vault.close()
+
+
+@pytest.fixture
+def worker(qtbot, clock, tmp_path):
+    made = VaultWorker(clock=clock, config=AppConfig(tmp_path / "worker-config"))
+    yield made
+    made.shutdown()
+
+
+def open_worker(qtbot, worker: VaultWorker, path: Path, key: bytes) -> None:
+    with qtbot.waitSignal(worker.opened, timeout=WAIT_MS):
+        worker.open(path, raw_key=key)
+
+
+def idle(qtbot, worker: VaultWorker) -> None:
+    qtbot.waitUntil(lambda: not worker.busy, timeout=WAIT_MS)
+
+
+def test_model_is_lazy_and_passes_the_model_tester(qtbot, qtmodeltester, worker, vault_path, template_vault,
+                                                   clock, tmp_path):
+    seed(vault_path, template_vault[1], clock, tmp_path, extra_events=120)
+    open_worker(qtbot, worker, vault_path, template_vault[1])
+    model = AuditModel(worker, page_size=50)
+    model.set_scope(ExportScope())
+    idle(qtbot, worker)
+    assert model.rowCount() == 50 and model.total > 120
+    assert model.canFetchMore(QModelIndex())
+    first = model.event(0)
+    assert first is not None and first.seq == model.total  # newest first
+    model.fetchMore(QModelIndex())
+    idle(qtbot, worker)
+    assert model.rowCount() == 100
+    seqs = [model.event(r).seq for r in range(model.rowCount())]
+    assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == 100
+    qtmodeltester.check(model)
+    idle(qtbot, worker)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+        idle(qtbot, worker)
+    assert model.rowCount() == model.total
+    assert model.data(model.index(model.total - 1, 0)) == "1"
+    model.clear()
+    assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex())
+
+
+def test_model_drops_pages_for_an_old_scope_and_shows_erased_people(qtbot, worker, vault_path, template_vault,
+                                                                    clock, tmp_path):
+    ids = seed(vault_path, template_vault[1], clock, tmp_path)
+    open_worker(qtbot, worker, vault_path, template_vault[1])
+    model = AuditModel(worker, columns=PERSON_COLUMNS)
+    model.set_scope(ExportScope())
+    model.set_scope(ExportScope(person=ids["ada"]))  # the first scope's page must not land
+    idle(qtbot, worker)
+    assert [model.event(r).action for r in range(model.rowCount())] == ["person.updated", "person.created"]
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "What"
+    assert model.data(model.index(1, 1)) == "Added"
+    box: dict[str, object] = {}
+    worker.call(lambda v: v.people.delete(ids["ada"]), lambda r: box.setdefault("done", True))
+    qtbot.waitUntil(lambda: "done" in box, timeout=WAIT_MS)
+    viewer_model = AuditModel(worker)
+    viewer_model.set_scope(ExportScope(person=ids["ada"]))
+    idle(qtbot, worker)
+    assert {viewer_model.data(viewer_model.index(r, 3)) for r in range(viewer_model.rowCount())} == {"[erased]"}
+
+
+@pytest.fixture
+def window(qtbot, clock, tmp_path):
+    made: list[MainWindow] = []
+
+    def make(vault_path: Path, key: bytes) -> MainWindow:
+        worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+        win = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
+        qtbot.addWidget(win)
+        if not hasattr(win, "audit_viewer_action"):
+            install(win)
+        win.show()
+        win.start()
+        win.worker.open(vault_path, raw_key=key, on_result=win.unlock_page._opened,
+                        on_error=win.unlock_page._failed)
+        qtbot.waitUntil(lambda: win.is_unlocked, timeout=WAIT_MS)
+        idle(qtbot, win.worker)
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.close()
+
+
+def open_viewer(qtbot, win: MainWindow) -> AuditViewer:
+    assert win.audit_viewer_action.isEnabled()
+    assert win.audit_viewer_action in win.menu("Tools").actions()
+    win.audit_viewer_action.trigger()
+    viewer = win.audit_viewer
+    qtbot.waitUntil(lambda: viewer.isVisible() and viewer.status is not None and viewer.model.rowCount() > 0,
+                    timeout=WAIT_MS)
+    idle(qtbot, win.worker)
+    return viewer
+
+
+def test_viewer_filters_badge_export_and_lock(qtbot, window, vault_path, template_vault, clock, tmp_path):
+    ids = seed(vault_path, template_vault[1], clock, tmp_path)
+    win = window(vault_path, template_vault[1])
+    viewer = open_viewer(qtbot, win)
+    assert viewer.badge.text() == f"✔ Verified up to #{viewer.status.verified_up_to}"
+    assert viewer.model.rowCount() == viewer.model.total
+
+    # Person by (part of) their name.
+    viewer.person.setText("lovelace")
+    viewer.apply_filters()
+    idle(qtbot, win.worker)
+    assert viewer.model.scope.person == ids["ada"]
+    assert {viewer.model.event(r).subject_id for r in range(viewer.model.rowCount())} == {ids["ada"]}
+    assert "Ada Lovelace" in viewer.message.text()
+
+    # Action and date range.
+    viewer.reset_filters()
+    viewer.action.setCurrentIndex(viewer.action.findData("person.created"))
+    viewer.since_on.setChecked(True)
+    viewer.since.setDate(viewer.since.date().fromString("2026-03-03", "yyyy-MM-dd"))
+    viewer.apply_filters()
+    idle(qtbot, win.worker)
+    names = [viewer.model.data(viewer.model.index(r, 3)) for r in range(viewer.model.rowCount())]
+    assert names == ["Bob Babbage"]
+
+    # Export what the filters show, with progress, and check it verifies.
+    out = tmp_path / "filtered.jsonl"
+    with qtbot.waitSignal(viewer.exported, timeout=WAIT_MS):
+        viewer.export_to(out, "jsonl")
+        assert viewer.progress.isVisible() and viewer.cancel_button.isVisible()
+    idle(qtbot, win.worker)
+    assert not viewer.progress.isVisible()
+    assert "Exported 1 events" in viewer.message.text()
+    header = json.loads(out.read_text().splitlines()[0])
+    assert header["scope"]["actions"] == ["person.created"] and header["scope"]["since"].startswith("2026-03-03")
+    assert verify_export(out).ok
+
+    if SCREENSHOTS:
+        viewer.reset_filters()
+        idle(qtbot, win.worker)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        QApplication.processEvents()
+        viewer.grab().save(str(SCREENSHOTS / "audit-viewer.png"))
+
+    # Lock: the viewer is hidden and holds nothing.
+    with qtbot.waitSignal(win.locked, timeout=WAIT_MS):
+        win.lock()
+    QApplication.processEvents()
+    assert not viewer.isVisible()
+    assert viewer.model.rowCount() == 0 and viewer.person.text() == "" and viewer.message.text() == ""
+    assert not win.audit_viewer_action.isEnabled()
+
+
+def test_export_progress_and_cancel_leave_no_file(qtbot, window, vault_path, template_vault, clock, tmp_path):
+    seed(vault_path, template_vault[1], clock, tmp_path, extra_events=30_000)
+    win = window(vault_path, template_vault[1])
+    viewer = open_viewer(qtbot, win)
+    steps: list[tuple[int, int]] = []
+    viewer._progress.moved.connect(lambda done, total: steps.append((done, total)))
+
+    out = tmp_path / "all.csv"
+    with qtbot.waitSignal(viewer.exported, timeout=60_000):
+        viewer.export_to(out, "csv")
+    assert steps and steps[-1][0] == steps[-1][1] > 30_000
+    assert viewer.progress.maximum() == steps[-1][1]
+
+    steps.clear()
+    cancelled = tmp_path / "cancelled.jsonl"
+    viewer.export_to(cancelled, "jsonl")
+    qtbot.waitUntil(lambda: bool(steps), timeout=WAIT_MS)
+    viewer.cancel_button.click()
+    idle(qtbot, win.worker)
+    assert "Cancelled" in viewer.last_error
+    assert not cancelled.exists()
+    assert not any(p.name.startswith(".cancelled.jsonl") for p in tmp_path.iterdir())
+    assert all(b.isEnabled() for b in viewer.export_buttons.values())
+
+
+def test_badge_shows_where_the_chain_is_broken(qtbot, window, vault_path, template_vault, clock, tmp_path):
+    seed(vault_path, template_vault[1], clock, tmp_path)
+    conn = connect(vault_path, template_vault[1])
+    try:
+        conn.execute("DROP TRIGGER audit_no_update")
+        conn.execute("UPDATE audit SET action = 'person.deleted' WHERE seq = 3")
+    finally:
+        conn.close()
+    win = window(vault_path, template_vault[1])
+    viewer = open_viewer(qtbot, win)
+    assert viewer.badge.text() == "✖ Broken at #3"
+    assert "does not match its hash" in viewer.badge.toolTip()
