@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         from .sharing import install as install_sharing
 
         self.sharing = install_sharing(self)
+        from .audit_viewer import install as install_audit_viewer
+
+        self.audit_viewer_action = install_audit_viewer(self)
         self._set_unlocked_actions(False)
 
     # --- extension points -------------------------------------------------------------------
