@@ -38,7 +38,7 @@ class ActivityTab(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table)
         self.note = QLabel("Every change is recorded in the vault's tamper-evident audit trail.")
-        self.note.setStyleSheet("color: palette(mid);")
+        self.note.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(self.note)
 
     def set_person(self, person_uuid: str | None) -> None:

@@ -11,8 +11,10 @@ from vault.people import ContactPoint
 
 from .icons import icon
 
-COLUMNS = ("Kind", "Value", "Label", "Source", "Obtained", "Outreach")
+COLUMNS = ("Kind", "Value", "Source", "Obtained", "Outreach")
 KIND_LABELS = {"email": "E-mail", "phone": "Phone", "address": "Address", "link": "Link"}
+#: Short source names for the table; the tooltip and the edit dialog use SOURCE_LABELS.
+SHORT_SOURCES = {"given": "Given", "imported-file": "Imported", "package": "Package"}
 SOURCE_LABELS = {"given": "Given by the person", "referral": "Referral", "job-board": "Job board",
                  "public-profile": "Public profile", "imported-file": "Imported file",
                  "old-document": "Old document", "package": "Share package", "other": "Other"}
@@ -61,22 +63,26 @@ class ContactPointsModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            values = (KIND_LABELS.get(point.kind, point.kind), point.value, point.label,
-                      SOURCE_LABELS.get(point.source, point.source), point.obtained_on or "",
-                      "Do not contact" if point.outreach == "do-not-contact" else "OK")
+            kind = KIND_LABELS.get(point.kind, point.kind)
+            source = SHORT_SOURCES.get(point.source) or SOURCE_LABELS.get(point.source, point.source)
+            values = (f"{kind} · {point.label}" if point.label else kind, point.value, source,
+                      point.obtained_on or "", "Do not contact" if point.outreach == "do-not-contact" else "OK")
             return values[column] if 0 <= column < len(values) else None
-        if role == Qt.ItemDataRole.DecorationRole and column == 5 and point.outreach == "do-not-contact":
+        if role == Qt.ItemDataRole.DecorationRole and column == 4 and point.outreach == "do-not-contact":
             return icon("do-not-contact")
-        if role == Qt.ItemDataRole.DecorationRole and column == 3 and point.from_old_document:
+        if role == Qt.ItemDataRole.DecorationRole and column == 2 and point.from_old_document:
             return icon("warning")
-        if role == Qt.ItemDataRole.ForegroundRole and point.outreach == "do-not-contact" and column in (1, 5):
+        if role == Qt.ItemDataRole.ForegroundRole and point.outreach == "do-not-contact" and column in (1, 4):
             return QColor("#c0392b")
         if role == Qt.ItemDataRole.ToolTipRole:
+            source = SOURCE_LABELS.get(point.source, point.source)
+            detail = f" ({point.source_detail})" if point.source_detail else ""
+            tip = f"{point.value}\nSource: {source}{detail}, obtained {point.obtained_on or 'on an unknown date'}"
             if point.outreach == "do-not-contact":
-                return "Marked do-not-contact: the person asked not to be contacted this way."
+                tip += "\nMarked do-not-contact: the person asked not to be contacted this way."
             if point.from_old_document:
-                return "Taken from an old document: it may be out of date or not meant for you."
-            return None
+                tip += "\nTaken from an old document: it may be out of date or not meant for you."
+            return tip
         if role == POINT_ROLE:
             return point.uuid
         return None

@@ -10,7 +10,7 @@ from vault.documents import Document
 
 from .icons import icon
 
-COLUMNS = ("File", "Kind", "Version", "Default", "In shares", "Size", "Added", "Text")
+COLUMNS = ("File", "Kind", "Version", "Default", "In shares", "Size", "Added")
 ROLE_LABELS = {"resume": "Resume", "evidence": "Evidence", "photo": "Photo", "other": "Other"}
 TEXT_LABELS = {"extracted": "Searchable", "empty": "No text", "failed": "Not readable"}
 DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -69,14 +69,14 @@ class DocumentsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             values = (doc.file_name, ROLE_LABELS.get(doc.role, doc.role), f"v{doc.version}",
                       "Default" if doc.is_default else "", "Yes" if doc.shareable else "Excluded",
-                      human_size(doc.size), doc.created_at[:10], TEXT_LABELS.get(doc.text_status, doc.text_status))
+                      human_size(doc.size), doc.created_at[:10])
             return values[column] if 0 <= column < len(values) else None
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return icon("document")
+            return icon("warning" if doc.text_status == "failed" else "document")
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{doc.mime_type}, SHA-256 {doc.sha256[:16]}…"
+            tip = f"{doc.file_name}\n{doc.mime_type}, SHA-256 {doc.sha256[:16]}…\nText: {TEXT_LABELS.get(doc.text_status, doc.text_status)}"
             if doc.text_error:
-                tip += f"\nText extraction: {doc.text_error}"
+                tip += f" ({doc.text_error})"
             return tip
         if role == DOCUMENT_ROLE:
             return doc.uuid

@@ -13,10 +13,10 @@ from vault.errors import ValidationError, VaultError
 _STYLE = "color: #c0392b;"
 
 
-def error_label() -> QLabel:
+def error_label(wrap: bool = True) -> QLabel:
     label = QLabel()
     label.setStyleSheet(_STYLE)
-    label.setWordWrap(True)
+    label.setWordWrap(wrap)
     label.hide()
     return label
 
@@ -29,7 +29,8 @@ class FieldErrors:
 
     def register(self, field: str, widget: QWidget, *aliases: str) -> QLabel:
         """The label to place under ``widget``; ``aliases`` are other core names for the field."""
-        label = self._labels.get(field) or error_label()
+        # Field messages are one short line; wrapped labels in a form get clipped when they appear.
+        label = self._labels.get(field) or error_label(wrap=False)
         for name in (field, *aliases):
             self._labels[name] = label
             self._widgets[name] = widget

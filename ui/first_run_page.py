@@ -105,10 +105,10 @@ class FirstRunPage(QWidget):
         self.remember = QCheckBox("Remember on this computer (keeps the key in the system keyring)")
         self.remember_reason = QLabel()
         self.remember_reason.setWordWrap(True)
-        self.remember_reason.setStyleSheet("color: palette(mid);")
+        self.remember_reason.setStyleSheet("color: palette(placeholder-text);")
         form.addRow("", self.remember)
-        form.addRow("", self.remember_reason)
         layout.addLayout(form)
+        layout.addWidget(self.remember_reason)
 
         warning = QLabel("<b>A lost passphrase cannot be recovered.</b> It is the only key to the vault: "
                          "without it nobody, not even Contact Vault, can open your data. Write it down and "

@@ -20,7 +20,7 @@ from .icons import icon
 from .worker import VaultWorker
 
 PAGE_SIZE = 100
-COLUMNS = ("Name", "Organisation", "Title", "E-mail", "Phone", "Last change")
+COLUMNS = ("Name", "Organisation", "E-mail", "Phone", "Title", "Last change")
 #: Columns the core can sort by, and the key it understands.
 SORT_KEYS = {0: "name", 1: "organisation", 5: "updated"}
 UUID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -90,7 +90,7 @@ class PeopleModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            values = (row.full_name, row.organisation, row.title, row.email, row.phone, row.updated_at[:10])
+            values = (row.full_name, row.organisation, row.email, row.phone, row.title, row.updated_at[:10])
             return values[column] if 0 <= column < len(values) else None
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return icon("person")

@@ -50,7 +50,7 @@ class PersonDetail(QWidget):
         self.placeholder = QLabel("Select a person to see their profile, documents and activity.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: palette(mid);")
+        self.placeholder.setStyleSheet("color: palette(placeholder-text);")
         self.stack.addWidget(self.placeholder)
 
         page = QWidget()

@@ -72,7 +72,7 @@ class SettingsDialog(QDialog):
         note = QLabel("These are preferences of this app on this computer; no secret and nothing about "
                       "the people in the vault is stored with them.")
         note.setWordWrap(True)
-        note.setStyleSheet("color: palette(mid);")
+        note.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(note)
         self.message = error_label()
         layout.addWidget(self.message)

@@ -77,7 +77,7 @@ class UnlockPage(QWidget):
         layout.addWidget(self.remember)
         self.remember_reason = QLabel()
         self.remember_reason.setWordWrap(True)
-        self.remember_reason.setStyleSheet("color: palette(mid);")
+        self.remember_reason.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(self.remember_reason)
 
         self.message = error_label()

@@ -123,7 +123,7 @@ class Workspace(QWidget):
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 140, 130, 190, 120)):
+        for column, width in enumerate((180, 140, 190, 130, 140)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         list_layout.addWidget(self.table, 1)
@@ -133,6 +133,7 @@ class Workspace(QWidget):
         people_page.addWidget(self.detail)
         people_page.setStretchFactor(0, 3)
         people_page.setStretchFactor(1, 2)
+        people_page.setSizes([560, 600])
 
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
