@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from vault.errors import WrongPassphrase
 from vault.people import PersonFields
 from vault.store import Vault
 
+SCALE = float(os.environ.get("CV_KILL_SCALE", "1"))
 WORKER = Path(__file__).parent.parent / "helpers" / "maintenance_worker.py"
 
 
@@ -42,7 +44,7 @@ def test_kill_during_passphrase_change(tmp_path):
     _seed(path, config)
     rng = random.Random(7)
     current = 0
-    for _ in range(10):
+    for _ in range(max(2, int(30 * SCALE))):
         proc = subprocess.Popen([sys.executable, str(WORKER), "rekey", str(path), str(current)],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         time.sleep(0.3 + rng.random() * 1.2)
@@ -70,7 +72,7 @@ def test_kill_during_backup_leaves_no_partial_backup(tmp_path):
     path = tmp_path / "backup-src.cvault"
     _seed(path, config)
     rng = random.Random(11)
-    for _ in range(10):
+    for _ in range(max(2, int(30 * SCALE))):
         proc = subprocess.Popen([sys.executable, str(WORKER), "backup", str(path), "0"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         time.sleep(0.3 + rng.random() * 1.0)
