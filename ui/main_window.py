@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._clearables: list[Any] = []
         self._progress: QProgressDialog | None = None
         self.last_error = ""
+        self.last_message = ""
         self.person_dialog: PersonDialog | None = None
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(app_icon())
@@ -124,6 +125,9 @@ class MainWindow(QMainWindow):
         from .sharing import install as install_sharing
 
         self.sharing = install_sharing(self)
+        from .contacts import install as install_contacts
+
+        self.contacts = install_contacts(self)
         from .audit_viewer import install as install_audit_viewer
 
         self.audit_viewer_action = install_audit_viewer(self)
@@ -355,10 +359,12 @@ class MainWindow(QMainWindow):
             self._progress.deleteLater()
             self._progress = None
 
-    def backup(self) -> None:
-        suggestion = self.vault_path.with_name(f"{self.vault_path.stem}-backup.cvault")
-        path, _ = QFileDialog.getSaveFileName(self, "Back up the vault to", str(suggestion),
-                                              "Contact Vault (*.cvault)")
+    def backup(self, path: str | Path | None = None) -> None:
+        """Back up to ``path`` (asked for when not given) behind a progress dialog."""
+        if path is None:
+            suggestion = self.vault_path.with_name(f"{self.vault_path.stem}-backup.cvault")
+            path, _ = QFileDialog.getSaveFileName(self, "Back up the vault to", str(suggestion),
+                                                  "Contact Vault (*.cvault)")
         if path:
             self.run_with_progress("Writing and verifying the backup…", lambda v: v.backup(path),
                                    lambda p: self.statusBar().showMessage(f"Backup written and verified: {p}", 8000))
@@ -367,6 +373,7 @@ class MainWindow(QMainWindow):
         dialog = ChangePassphraseDialog(self.worker, self)
         dialog.done_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         dialog.open()
+        self.passphrase_dialog = dialog
 
     def check_vault(self) -> None:
         def report(result: CheckReport) -> None:
@@ -406,6 +413,7 @@ class MainWindow(QMainWindow):
         self._message(QMessageBox.Icon.Warning, message)
 
     def _message(self, kind: QMessageBox.Icon, text: str) -> QMessageBox:
+        self.last_message = text
         box = QMessageBox(kind, APP_TITLE, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -149,8 +149,7 @@ class Workspace(QWidget):
 
     def add_view(self, title: str, widget: QWidget, view_icon: QIcon | None = None) -> None:
         item = QTreeWidgetItem([title])
-        if view_icon is not None:
-            item.setIcon(0, view_icon)
+        item.setIcon(0, view_icon if view_icon is not None else icon("list"))
         item.setData(0, _KIND_ROLE, "extra")
         item.setData(0, _KEY_ROLE, self.main_stack.addWidget(widget))
         item.setData(0, _TITLE_ROLE, title)
