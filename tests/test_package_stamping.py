@@ -157,3 +157,15 @@ def test_cover_sheet_states_the_authorisation():
     text = " ".join(reader.pages[0].extract_text().split())
     for words in ("Jane Doe", "Bob Client", AUTH_ID, PACKAGE_ID, "2026-06-30", "Not for onward distribution"):
         assert words in text
+
+
+def test_isolated_child_stamps_the_same_way_and_reports_failures():
+    from vault.stamping import stamp_pdf_isolated
+
+    source = RESUMES[0]
+    stamped = PdfReader(io.BytesIO(stamp_pdf_isolated(source.read_bytes(), STAMP, file_name=source.name,
+                                                      password="pw")))
+    assert stamped.decrypt("pw")
+    assert AUTH_ID in stamped.pages[0].extract_text()
+    with pytest.raises(StampFailed, match="broken.pdf cannot be stamped"):
+        stamp_pdf_isolated(b"%PDF-1.7\nbroken", STAMP, file_name="broken.pdf")

@@ -18,6 +18,7 @@ and only then parses the manifest. Import writes nothing until every check has p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -42,7 +43,7 @@ from .documents import safe_file_name
 from .errors import NotFound, PackageInvalid, ValidationError
 from .identity import PublicIdentity, verify_minisign
 from .people import NewContactPoint, PersonFields
-from .stamping import CoverSheet, StampText, cover_sheet_pdf, stamp_pdf
+from .stamping import CoverSheet, StampText, cover_sheet_pdf, stamp_pdf_isolated
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -342,7 +343,7 @@ def build_share(
         data = vault.documents.data(doc.id)
         name = _entry_name(doc.file_name, taken)
         if doc.mime_type == "application/pdf":
-            stamped = stamp_pdf(data, stamp, file_name=doc.file_name, password=pdf_password or None)
+            stamped = stamp_pdf_isolated(data, stamp, file_name=doc.file_name, password=pdf_password or None)
             content.append(PackageFile(name, stamped, "resume", doc.mime_type, doc.sha256, True, bool(pdf_password)))
         else:
             content.append(PackageFile(name, data, "resume", doc.mime_type, doc.sha256, False, False))
@@ -401,6 +402,24 @@ def build_share(
     warnings = represent_warnings(vault, person_id, rec.id)
     share_uuid = str(uuidlib.uuid4())
     target = Path(out)
+    written = False
+    try:
+        _record_and_write(vault, share_uuid, person_id, who.uuid, rec, auth, wanted, package_id, digest, now,
+                          bool(pdf_password), bool(warnings), target, archive)
+        written = True
+    finally:
+        if not written:
+            with contextlib.suppress(OSError):
+                if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
+                    target.unlink()  # written, but the ledger did not commit: no package without its record
+    return ShareResult(package_id, share_uuid, target, digest, vault.authorisations.get(auth.id),
+                       [f.entry() for f in content], warnings)
+
+
+def _record_and_write(vault: Vault, share_uuid: str, person_id: int, person_uuid: str, rec: Any,
+                      auth: Authorisation, wanted: list[str], package_id: str, digest: str, now: str,
+                      has_password: bool, warned: bool, target: Path, archive: bytes) -> None:
+    """The ledger row, its audit event and the file, in one transaction."""
     with vault.transaction() as conn:
         conn.execute(
             "INSERT INTO shares (uuid, person_id, recipient_id, organisation_id, authorisation_id, items, purpose, "
@@ -408,15 +427,13 @@ def build_share(
             (share_uuid, person_id, rec.id, rec.organisation_id, auth.id, json.dumps(wanted), auth.purpose,
              package_id, digest, now),
         )
-        vault.record("share.created", "person", who.uuid, {
+        vault.record("share.created", "person", person_uuid, {
             "share": share_uuid, "package": package_id, "package_sha256": digest, "recipient": rec.uuid,
-            "authorisation": auth.uuid, "items": wanted, "pdf_password": bool(pdf_password),
-            "represent_warning": bool(warnings),
+            "authorisation": auth.uuid, "items": wanted, "pdf_password": has_password,
+            "represent_warning": warned,
         })
         vault.introductions.on_share(person_id, auth.id, rec.id)
         write_atomic(target, archive)
-    return ShareResult(package_id, share_uuid, target, digest, vault.authorisations.get(auth.id),
-                       [f.entry() for f in content], warnings)
 
 
 # --- reading --------------------------------------------------------------------------------

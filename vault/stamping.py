@@ -14,8 +14,13 @@ shown as '?' in the band (the cover sheet and manifest carry the exact text).
 from __future__ import annotations
 
 import io
+import json
+import os
+import struct
+import subprocess
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from xml.sax.saxutils import escape
 
 from pypdf import PdfReader, PdfWriter
@@ -37,6 +42,10 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from .errors import StampFailed
 
 SCALE = 0.93
+#: Limits of the stamping child (a resume PDF comes from a stranger; pypdf must not hang the app).
+CPU_SECONDS = 30
+WALL_SECONDS = 60
+MEMORY_BYTES = 1024 * 1024 * 1024
 FONT_NAME = "/CVStampFont"
 MAX_FONT = 7.5
 MIN_FONT = 3.5
@@ -290,6 +299,63 @@ def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", p
         raise StampFailed(file_name, f"it could not be read as a PDF ({type(exc).__name__})") from exc
 
 
+# --- the same, in a limited child process ------------------------------------------------------
+
+
+def _limit_child() -> None:  # pragma: no cover - runs in the child before exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # the child never writes files
+
+
+def stamp_pdf_isolated(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf",
+                       password: str | None = None) -> bytes:
+    """``stamp_pdf`` in a child with CPU, memory and wall-clock limits (bytes over pipes only).
+
+    A frozen bundle has no ``-m`` entry for the child, so there it stamps in-process.
+    """
+    if getattr(sys, "frozen", False):
+        return stamp_pdf(data, stamp, file_name=file_name, password=password)
+    header = json.dumps({"stamp": asdict(stamp), "file_name": file_name, "password": password}).encode("utf-8")
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT")}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-I", "-B", "-m", "vault.stamping"],
+            input=struct.pack(">I", len(header)) + header + data, capture_output=True, timeout=WALL_SECONDS,
+            preexec_fn=_limit_child if os.name == "posix" else None, env=env, check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise StampFailed(file_name, f"stamping took longer than {WALL_SECONDS} s and was stopped") from exc
+    except OSError as exc:
+        raise StampFailed(file_name, f"the stamping process could not start ({exc.strerror})") from exc
+    if proc.returncode == 0 and proc.stdout.startswith(b"OK"):
+        return proc.stdout[2:]
+    if proc.returncode == 0 and proc.stdout.startswith(b"ER"):
+        raise StampFailed(file_name, proc.stdout[2:].decode("utf-8", "replace")[:300])
+    if proc.returncode < 0:
+        raise StampFailed(file_name, "stamping hit its CPU-time or memory limit and was stopped")
+    detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    reason = "stamping ran out of memory" if detail and "MemoryError" in detail[-1] else "stamping failed"
+    raise StampFailed(file_name, reason)
+
+
+def child_main() -> int:  # pragma: no cover - exercised through stamp_pdf_isolated
+    raw = sys.stdin.buffer.read()
+    (size,) = struct.unpack(">I", raw[:4])
+    request = json.loads(raw[4:4 + size])
+    try:
+        out = stamp_pdf(raw[4 + size:], StampText(**request["stamp"]), file_name=request["file_name"],
+                        password=request["password"])
+    except StampFailed as exc:
+        sys.stdout.buffer.write(b"ER" + exc.reason.encode("utf-8"))
+        return 0
+    sys.stdout.buffer.write(b"OK" + out)
+    return 0
+
+
 # --- the cover sheet ----------------------------------------------------------------------------
 
 
@@ -356,3 +422,7 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
     ]
     doc.build(story)
     return out.getvalue()
+
+
+if __name__ == "__main__":  # the stamping child: python -I -B -m vault.stamping
+    raise SystemExit(child_main())

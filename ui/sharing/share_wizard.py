@@ -39,7 +39,7 @@ from vault.documents import Document
 from vault.errors import VaultError
 from vault.people import Person
 from vault.recipients import Recipient
-from vault.stamping import stamp_pdf
+from vault.stamping import stamp_pdf_isolated
 from vault.store import Vault
 
 from .authorisation_dialog import SCOPE_LABELS, LogAuthorisationDialog
@@ -78,7 +78,7 @@ def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: 
             continue
         doc = vault.documents.get(item[9:])
         if doc.mime_type == "application/pdf" and not pdf:
-            pdf = stamp_pdf(vault.documents.data(doc.id), stamp, file_name=doc.file_name)
+            pdf = stamp_pdf_isolated(vault.documents.data(doc.id), stamp, file_name=doc.file_name)
             name = doc.file_name
         else:
             others.append(doc.file_name)
