@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -190,8 +191,24 @@ def find_checkpoint(obj: Any, depth: int = 0) -> dict[str, Any] | None:
     return None
 
 
+def read_checkpoint_source(path: str, limit: int = 4_000_000) -> str:
+    """A zip's manifest.json / checkpoint.json, a small JSON file, or the first line of an export."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for member in ("manifest.json", "checkpoint.json"):
+                if member in archive.namelist():
+                    with archive.open(member) as handle:
+                        return handle.read(limit).decode("utf-8-sig")
+        raise ValueError(f"{path} is a zip without manifest.json or checkpoint.json")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        data = data.split(b"\n", 1)[0]
+    return data.decode("utf-8-sig")
+
+
 def load_earlier_checkpoint(path: str) -> dict[str, Any]:
-    text = Path(path).read_text("utf-8-sig")
+    text = read_checkpoint_source(path)
     try:
         obj = json.loads(text)
     except ValueError:

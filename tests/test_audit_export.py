@@ -279,3 +279,25 @@ def test_load_checkpoint_accepts_header_export_and_manifest_shapes(vault, tmp_pa
     junk.write_text('{"hello": 1}')
     with pytest.raises(ValidationError, match="no checkpoint"):
         audit_export.load_checkpoint(junk)
+
+
+def test_load_checkpoint_from_a_subject_access_zip_and_a_package_shaped_zip(vault, clock, tmp_path):
+    """Checkpoints handed out inside zips (subject-access exports, share packages) are usable as-is."""
+    import zipfile
+
+    ada, _ = _people(vault, clock)
+    access = vault.privacy.export_person(ada.uuid, tmp_path / "ada-access.zip")
+    from_access = audit_export.load_checkpoint(access)
+    assert from_access.verify(vault.owner.identity)
+    package = tmp_path / "package.zip"
+    cp = checkpoints.create(vault)
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"format": "contact-vault-package/1", "checkpoint": cp.to_json(),
+                                                      "files": []}))
+    assert audit_export.load_checkpoint(package) == cp
+    vault.people.update(ada.uuid, PersonFields(title="Countess"))
+    later = tmp_path / "later.jsonl"
+    export_audit(vault, later, "jsonl")
+    for earlier in (from_access, cp):
+        check = verify_export(later, vault.owner.identity, earlier)
+        assert check.ok and check.earlier_checkpoint == earlier

@@ -297,3 +297,20 @@ def test_checkpoint_rewritten_history_in_the_vault_is_caught(exports, template_v
     proc = subprocess.run([*CLI, "audit", "verify"], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stdout
     assert "checkpoint" in proc.stderr and "event #" in proc.stderr
+
+
+@pytest.mark.parametrize("verifier", VERIFIERS)
+def test_earlier_checkpoint_can_come_from_a_share_package_zip(exports, verifier):
+    import zipfile
+
+    tmp = exports["tmp"]
+    early_cp = json.loads(read(exports["early"])[0])["checkpoint"]
+    package = tmp / "package.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"format": "contact-vault-package/1", "sender": {},
+                                                      "checkpoint": early_cp, "files": []}))
+    code, out = run_verify(verifier, tmp, exports["late"], "--checkpoint", str(package))
+    assert code == 0, out
+    cut = write(tmp / "cut.jsonl", read(exports["late"])[:3])
+    code, out = run_verify(verifier, tmp, cut, "--checkpoint", str(package))
+    assert code == 1

@@ -646,12 +646,38 @@ def _find_checkpoint(obj: Any, depth: int = 0) -> dict[str, Any] | None:
     return None
 
 
+_SOURCE_LIMIT = 4_000_000
+#: Members of a zip (share package, subject-access export) that may hold a checkpoint.
+_ZIP_MEMBERS = ("manifest.json", "checkpoint.json")
+
+
+def _checkpoint_source(path: Path) -> str:
+    """The text to look in: a zip's manifest/checkpoint member, a small JSON file, or the first
+    line of a (possibly huge) export. Reads are bounded."""
+    import zipfile
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            for member in _ZIP_MEMBERS:
+                if member in names:
+                    with archive.open(member) as handle:
+                        return handle.read(_SOURCE_LIMIT).decode("utf-8-sig")
+        raise ValidationError("checkpoint", f"{path} is a zip without manifest.json or checkpoint.json")
+    with open(path, "rb") as handle:
+        data = handle.read(_SOURCE_LIMIT + 1)
+    if len(data) > _SOURCE_LIMIT:
+        data = data.split(b"\n", 1)[0]
+    return data.decode("utf-8-sig")
+
+
 def load_checkpoint(path: str | Path) -> Checkpoint:
-    """An earlier checkpoint from a saved checkpoint file, an export (or its header line), or a
-    share package manifest: the first object holding seq, hash, at and signature."""
+    """An earlier checkpoint from a saved checkpoint file, an export (or its header line), a
+    share package (the zip or its manifest.json) or a subject-access export: the first object
+    holding seq, hash, at and signature."""
     path = Path(path)
     try:
-        text = path.read_text("utf-8-sig")
+        text = _checkpoint_source(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError("checkpoint", f"{path} cannot be read") from exc
     candidates: list[Any] = []
