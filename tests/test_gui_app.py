@@ -392,3 +392,27 @@ def test_sidebar_views_and_tags(qtbot, make_window, vault_path, template_vault):
     qtbot.waitUntil(lambda: ws.model.query.tag == "python" and not ws.model.loading, timeout=WAIT_MS)
     assert ws.model.rowCount() == 1 and ws.model.data(ws.model.index(0, 0)) == "Cand One"
     assert ws.count_label.text() == "1 person"
+
+
+def test_header_sorts_by_name_organisation_and_last_change_only(qtbot, make_window, vault_path, template_vault):
+    window = make_window(vault_path)
+    unlock_by_key(qtbot, window, template_vault[1])
+
+    def seed(vault):
+        from vault.people import PersonFields
+
+        vault.people.add(PersonFields(full_name="Zed Able", organisation="Beta"))
+        vault.people.add(PersonFields(full_name="Amy Zulu", organisation="Alpha"))
+        return True
+
+    window.worker.call(seed, lambda _: window.worker.notify_changed(""))
+    ws = window.workspace
+    qtbot.waitUntil(lambda: ws.model.rowCount() == 2 and not ws.model.loading, timeout=WAIT_MS)
+    assert ws.model.data(ws.model.index(0, 0)) == "Zed Able"  # family name first: Able < Zulu
+    header = ws.table.horizontalHeader()
+    header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: ws.model.query.sort == "organisation" and not ws.model.loading, timeout=WAIT_MS)
+    assert ws.model.data(ws.model.index(0, 1)) == "Alpha"
+    header.setSortIndicator(2, Qt.SortOrder.AscendingOrder)  # e-mail: not a sort key
+    assert header.sortIndicatorSection() == 1
+    assert ws.model.query.sort == "organisation"

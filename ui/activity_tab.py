@@ -14,7 +14,8 @@ MAX_EVENTS = 500
 
 
 def person_events(vault: Vault, person_uuid: str) -> list[audit.AuditEvent]:
-    return audit.query_events(vault.conn, subject_ids=[person_uuid], limit=MAX_EVENTS)
+    # Events whose subject is this person: an index lookup, fast with a million events.
+    return audit.query_events(vault.conn, subject_ids=[person_uuid], limit=MAX_EVENTS, mentions=False)
 
 
 class ActivityTab(QWidget):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -112,6 +112,10 @@ class MainWindow(QMainWindow):
         self.vault_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.statusBar().addPermanentWidget(self.vault_label)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(300)
+        self._busy_timer.timeout.connect(lambda: self.busy_bar.setVisible(self.is_unlocked and self.worker.busy))
         self.worker.busy_changed.connect(self._busy_changed)
         self.worker.failed.connect(self.show_error)
 
@@ -420,7 +424,12 @@ class MainWindow(QMainWindow):
         return box
 
     def _busy_changed(self, busy: bool) -> None:
-        self.busy_bar.setVisible(busy and self.is_unlocked)
+        """Show the busy bar only for work that takes a moment (no flicker on quick reads)."""
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_bar.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.clipboard.clear_if_ours()

@@ -19,6 +19,7 @@ from vault.errors import VaultError
 from vault.people import POLICIES, STATUSES, NewContactPoint, Person, PersonFields
 from vault.store import Vault
 
+from .contact_points_model import SOURCE_LABELS
 from .field_errors import FieldErrors, error_label
 from .worker import VaultWorker
 
@@ -26,9 +27,6 @@ KIND_LABELS = {"candidate": "Candidate", "contact": "Network contact"}
 STATUS_LABELS = {"active": "Active", "passive": "Passive", "placed": "Placed", "not-looking": "Not looking"}
 POLICY_LABELS = {"on-authorisation": "Share only with the person's authorisation",
                  "locked": "Locked: never share"}
-SOURCE_LABELS = {"given": "Given by the person", "referral": "Referral", "job-board": "Job board",
-                 "public-profile": "Public profile", "imported-file": "Imported file",
-                 "old-document": "Old document", "package": "Share package", "other": "Other"}
 
 
 def _combo(labels: dict[str, str], keys: tuple[str, ...]) -> QComboBox:

@@ -80,6 +80,10 @@ class UnlockPage(QWidget):
         self.remember_reason.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(self.remember_reason)
 
+        self.notice = QLabel()
+        self.notice.setStyleSheet("color: palette(placeholder-text);")
+        self.notice.hide()
+        layout.addWidget(self.notice)
         self.message = error_label()
         layout.addWidget(self.message)
         self.backup_button = QPushButton(icon("backup"), "Open a backup…")
@@ -126,13 +130,14 @@ class UnlockPage(QWidget):
 
     # --- state ------------------------------------------------------------------------------
 
-    def prepare(self, path: Path, message: str = "") -> None:
-        """Show the page for the vault at ``path``."""
+    def prepare(self, path: Path, notice: str = "") -> None:
+        """Show the page for the vault at ``path``, with a neutral ``notice`` (e.g. "locked")."""
         self.path = path
         self.path_label.setText(str(path))
         self.passphrase.clear()
-        self.message.setText(message)
-        self.message.setVisible(bool(message))
+        self.message.hide()
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
         self.backup_button.hide()
         state = remember.status()
         self.remember.setEnabled(state.available)
@@ -222,6 +227,7 @@ class UnlockPage(QWidget):
             self._show_message(str(error))
 
     def _show_message(self, text: str) -> None:
+        self.notice.hide()
         self.message.setText(text)
         self.message.show()
 

@@ -166,7 +166,7 @@ class VaultWorker(QObject):
                 on_result(value)
         elif on_error is not None:
             on_error(value)  # type: ignore[arg-type]
-        else:
+        elif not isinstance(value, VaultLocked):  # a late call after a lock: nothing to tell
             self.failed.emit(str(value))
 
     # --- lifecycle --------------------------------------------------------------------------

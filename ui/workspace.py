@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from vault.store import Vault
 
 from .icons import icon
-from .people_model import PeopleModel, PeopleQuery
+from .people_model import SORT_KEYS, PeopleModel, PeopleQuery
 from .person_detail import PersonDetail
 from .worker import VaultWorker
 
@@ -121,6 +121,7 @@ class Workspace(QWidget):
         self.table.setWordWrap(False)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_indicator_changed)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate((180, 140, 190, 130, 140)):
@@ -209,6 +210,17 @@ class Workspace(QWidget):
         else:
             return
         self.model.set_query(query)
+
+    def _sort_indicator_changed(self, column: int, _order: Qt.SortOrder) -> None:
+        """Only name, organisation and last change sort; put the arrow back on the real sort."""
+        if column in SORT_KEYS:
+            return
+        key_column = next(c for c, k in SORT_KEYS.items() if k == self.model.query.sort)
+        order = Qt.SortOrder.DescendingOrder if self.model.query.descending else Qt.SortOrder.AscendingOrder
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(key_column, order)
+        header.blockSignals(False)
 
     def _search_edited(self, _text: str) -> None:
         self._debounce.start()
