@@ -896,6 +896,8 @@ class EventRow:
 
 
 def count_scope(conn: Any, scope: ExportScope) -> int:
+    if scope.is_whole:  # seq has no holes, and max() is one index probe where count() reads every row
+        return conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
     return audit.count_events(conn, subject_ids=[scope.person] if scope.person else None,
                               actions=scope.actions, since=scope.since, until=scope.until)
 
