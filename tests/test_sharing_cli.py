@@ -73,6 +73,7 @@ def _new_vault(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
     return path, env
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (MINISIGN and SHA256SUM), reason="minisign and sha256sum are installed by system-deps.sh")
 def test_cli_package_passes_stock_minisign_and_sha256sum_and_the_whole_flow(tmp_path):
     vault_file, env = _new_vault(tmp_path, "Rita")

@@ -102,7 +102,12 @@ def test_wizard_cannot_reach_save_without_authorisation_and_then_writes_a_verifi
     dialog.purpose.setText("Staff Engineer at Acme")
     dialog.method.setCurrentText("written")
     dialog.obtained.setDate(QDate(2026, 2, 1))
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    evidence = tmp_path / "signed-consent.txt"
+    evidence.write_text("I agree that Rita sends my CV to Bob Client at Acme. Jane Doe, 1 Feb 2026\n")
+    dialog.set_evidence(evidence)
+    with qtbot.waitSignal(dialog.logged, timeout=WAIT_MS) as logged:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert logged.args[0].evidence_document_uuid and logged.args[0].method == "written"
     qtbot.waitUntil(lambda: page.isComplete(), timeout=WAIT_MS)
     assert "Covered by authorisation" in page.status.text() and not page.log_button.isVisible()
     assert next_button.isEnabled()

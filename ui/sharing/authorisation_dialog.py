@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -12,10 +13,12 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -101,8 +104,16 @@ class LogAuthorisationDialog(QDialog):
         self.max_uses.setSpecialValueText("no limit")
         form.addRow("Use limit", self.max_uses)
         self.evidence_note = QLineEdit()
-        self.evidence_note.setPlaceholderText("e.g. e-mail of 3 March, saved in the documents tab")
-        form.addRow("Evidence", self.evidence_note)
+        self.evidence_note.setPlaceholderText("e.g. agreed on the phone on 3 March")
+        form.addRow("Evidence note", self.evidence_note)
+        self.evidence_path: Path | None = None
+        self.evidence_label = QLabel("none")
+        choose = QPushButton("Choose file…")
+        choose.clicked.connect(self.choose_evidence)
+        row = QHBoxLayout()
+        row.addWidget(self.evidence_label, 1)
+        row.addWidget(choose)
+        form.addRow("Evidence file", row)
         self.message = error_label()
         layout.addWidget(self.message)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -132,6 +143,15 @@ class LogAuthorisationDialog(QDialog):
         self.message.show()
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
 
+    def choose_evidence(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Evidence of consent (stored encrypted in the vault)")
+        if path:
+            self.set_evidence(Path(path))
+
+    def set_evidence(self, path: Path | None) -> None:
+        self.evidence_path = path
+        self.evidence_label.setText(path.name if path else "none")
+
     def save(self) -> None:
         person = self.person_uuid
         scope = [token for token, box in self.scope_boxes.items() if box.isChecked()]
@@ -146,11 +166,24 @@ class LogAuthorisationDialog(QDialog):
         until = self.valid_until.date().toString("yyyy-MM-dd") if self.has_end.isChecked() else None
         max_uses = self.max_uses.value() or None
         note = self.evidence_note.text()
+        evidence = self.evidence_path
+        try:
+            evidence_data = evidence.read_bytes() if evidence else None
+        except OSError as exc:
+            self._failed(VaultError(f"{evidence} cannot be read ({exc.strerror})."))
+            return
 
         def log(v: Vault) -> Authorisation:
-            return v.authorisations.log(person, scope=scope, purpose=purpose, method=method, obtained_at=obtained,
-                                        recipient=recipient, organisation=organisation, valid_until=until,
-                                        max_uses=max_uses, evidence_note=note)
+            prepared = v.documents.prepare(evidence_data, evidence.name) if evidence and evidence_data else None
+            with v.transaction():
+                doc = None
+                if evidence and evidence_data is not None and prepared is not None:
+                    doc = v.documents.add_bytes(person, evidence_data, evidence.name, role="evidence",
+                                                prepared=prepared).uuid
+                return v.authorisations.log(person, scope=scope, purpose=purpose, method=method,
+                                            obtained_at=obtained, recipient=recipient, organisation=organisation,
+                                            valid_until=until, max_uses=max_uses, evidence_document=doc,
+                                            evidence_note=note)
 
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.message.hide()
