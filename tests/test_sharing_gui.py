@@ -169,3 +169,46 @@ def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, t
     assert not window.sharing.share_action.isEnabled()
     assert auth.uuid
     window.close()
+
+
+def test_recipients_manager_and_introduction_requests(qtbot, worker, vault_path, template_vault, clock, tmp_path):
+    from ui.sharing.intro_requests import IntroRequestsDialog
+    from ui.sharing.recipients_dialog import RecipientsDialog
+
+    ids = seed(vault_path, template_vault[1], clock, tmp_path)
+    open_worker(qtbot, worker, vault_path, template_vault[1])
+    dialog = RecipientsDialog(worker)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT_MS)
+    dialog.new()
+    dialog.name.setText("Dana Partner")
+    dialog.email.setText("dana@initech.example")
+    dialog.organisation.setCurrentText("Initech")
+    dialog.public_key.setPlainText("not a key")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=WAIT_MS)
+    assert "public key" in dialog.message.text()
+    dialog.public_key.setPlainText("")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 3, timeout=WAIT_MS)
+    names = {dialog.table.item(r, 0).text(): dialog.table.item(r, 1).text() for r in range(3)}
+    assert names["Dana Partner"] == "Initech"
+
+    intros = IntroRequestsDialog(worker, ids["person"])
+    qtbot.addWidget(intros)
+    intros.show()
+    qtbot.waitUntil(lambda: intros.recipient.count() == 4, timeout=WAIT_MS)
+    intros.recipient.setCurrentIndex(intros.recipient.findText("Dana Partner (Initech)"))
+    intros.reason.setText("wants an introduction")
+    intros.log_button.click()
+    qtbot.waitUntil(lambda: intros.table.rowCount() == 1, timeout=WAIT_MS)
+    assert intros.table.item(0, 0).text() == "pending" and intros.table.item(0, 2).text() == "Dana Partner"
+    done: list[object] = []
+    worker.call(lambda v: v.authorisations.log(ids["person"], organisation="Initech", scope=["email"],
+                                               purpose="intro", method="phone", obtained_at="2026-02-01"),
+                done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+    intros.reload()
+    qtbot.waitUntil(lambda: intros.table.item(0, 0) is not None and intros.table.item(0, 0).text() == "authorised",
+                    timeout=WAIT_MS)

@@ -382,6 +382,7 @@ class SavePage(QWizardPage):
         out, password = self.path.text().strip(), self.share.preview_page.password.text() or None
         self.saving = True
         self.message.hide()
+        self.result_label.setText("Stamping, signing and writing the package…")
         self.completeChanged.emit()
 
         def done(result: package.ShareResult) -> None:
@@ -397,6 +398,7 @@ class SavePage(QWizardPage):
 
         def failed(error: VaultError) -> None:
             self.saving = False
+            self.result_label.clear()
             self.message.setText(str(error))
             self.message.show()
             self.completeChanged.emit()
