@@ -233,3 +233,18 @@ def test_badge_shows_where_the_chain_is_broken(qtbot, window, vault_path, templa
     viewer = open_viewer(qtbot, win)
     assert viewer.badge.text() == "✖ Broken at #3"
     assert "does not match its hash" in viewer.badge.toolTip()
+
+
+def test_gui_unlock_event_counts_failed_attempts(qtbot, worker, vault_path, template_vault):
+    """The GUI unlocks through the same worker call: failures are counted into the next unlock event."""
+    errors: list[str] = []
+    for _ in range(3):
+        worker.open(vault_path, raw_key=bytes(32), on_error=lambda e: errors.append(str(e)))
+        idle(qtbot, worker)
+    assert len(errors) == 3 and all("passphrase" in e.lower() for e in errors)
+    open_worker(qtbot, worker, vault_path, template_vault[1])
+    model = AuditModel(worker)
+    model.set_scope(ExportScope(actions=("vault.unlocked",)))
+    idle(qtbot, worker)
+    assert model.event(0).details == {"failed_attempts": 3}
+    assert model.data(model.index(0, 4)) == "failed attempts: 3"
