@@ -337,7 +337,9 @@ class _Timeline:
     def at(self, days_ago: float, hour: int = 10) -> str:
         moment = (self.now - timedelta(days=days_ago)).replace(hour=hour, minute=0, second=0, microsecond=0)
         moment = min(moment, self.now)
-        if moment < self.clock.now():
+        if moment < self.clock.now() - timedelta(hours=12):
+            raise RuntimeError(f"the demo's timeline went backwards to {iso_ms(moment)}")
+        if moment < self.clock.now():  # the same day again: just after what came before
             moment = self.clock.now() + timedelta(seconds=1)
         self.clock.set(moment)
         return iso_ms(moment)
@@ -522,6 +524,9 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
 
     # Amara: active consent, shared with her e-mail.
     amara = candidate("Amara Okafor", 40, ["python", "data", "spark"])
+    time.later(20)
+    auths.log(amara, scope=["resume"], purpose="Data Engineer at Harbor Health (a role she then turned down)",
+              method="email", obtained_at=time.ago(40), recipient=aisha, valid_until=time.ago(20))
     time.at(36)
     auths.log(amara, scope=["resume", "email", "phone"], purpose="Staff Data Engineer at Brightline Capital",
               method="in-person", obtained_at=time.at(36), recipient=tom, valid_until=time.ahead(150))
@@ -541,10 +546,13 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
     # Daniel: a DOCX resume, a phone from an old document, and calls nobody answers.
     daniel = candidate("Daniel Kim", 22, ["frontend", "react"], docx=True,
                        extra=(NewContactPoint("phone", "+1 213 555 0111", label="old", source="old-document"),))
-    for days, channel, outcome in ((21, "call", "no-answer"), (14, "call", "voicemail"), (7, "email", "no-reply")):
+
+    def chase_daniel(days: float, channel: str, outcome: str) -> None:
         time.at(days)
         vault.outreach.log(daniel, channel, outcome, point="+12135550176" if channel == "call" else None,
                            note="About the Staff Frontend role.")
+
+    chase_daniel(21, "call", "no-answer")
     time.at(20)
     vault.outreach.log(amara, "call", "interested", point="+14155550142", note="Keen on Brightline; salary ok.")
     time.at(19)
@@ -562,6 +570,8 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
     vault.privacy.erase(ethan, suppress=True)
     ids.pop("Ethan Cole")
 
+    chase_daniel(14, "call", "voicemail")
+
     # Priya withdrew her consent.
     time.at(12)
     auths.revoke(priya_auth.uuid, "She accepted another offer and asked us to stop sending her resume.")
@@ -578,6 +588,8 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
     except ShareNotAuthorised:
         pass
 
+    chase_daniel(7, "email", "no-reply")
+
     # Pending and authorised introduction requests.
     time.at(6)
     vault.introductions.request(samuel, recipient=tom, reason="Tom wants to meet investors in data tooling.")
@@ -589,7 +601,7 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
               obtained_at=time.at(2), recipient=tom, valid_until=time.ahead(60))
 
     # Hannah agreed to be put forward from next week, when her notice period starts.
-    hannah = candidate("Hannah Becker", 3, ["design", "accessibility"])
+    hannah = candidate("Hannah Becker", 2, ["design", "accessibility"])
     time.at(1)
     auths.log(hannah, scope=["resume"], purpose="Head of Design at Kiezbank", method="form",
               obtained_at=time.ahead(5), organisation=recipients.ensure_organisation("Kiezbank"),
