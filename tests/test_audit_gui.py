@@ -248,3 +248,30 @@ def test_gui_unlock_event_counts_failed_attempts(qtbot, worker, vault_path, temp
     idle(qtbot, worker)
     assert model.event(0).details == {"failed_attempts": 3}
     assert model.data(model.index(0, 4)) == "failed attempts: 3"
+
+
+def test_person_activity_tab_uses_the_lazy_audit_model(qtbot, window, vault_path, template_vault, clock,
+                                                       tmp_path):
+    ids = seed(vault_path, template_vault[1], clock, tmp_path)
+    vault = Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "c2"))
+    try:
+        for number in range(260):  # more than one page
+            vault.people.update(ids["ada"], PersonFields(title=f"Title {number}"))
+    finally:
+        vault.close()
+    win = window(vault_path, template_vault[1])
+    tab = next(t for t in win.workspace.detail._tabs if type(t).__name__ == "ActivityTab")
+    assert isinstance(tab.model, AuditModel)
+    win.workspace.show_person(ids["ada"])
+    idle(qtbot, win.worker)
+    assert tab.model.rowCount() == tab.model.page_size and tab.model.total == 262
+    assert tab.model.data(tab.model.index(0, 1)) == "Edited"
+    tab.table.scrollToBottom()
+    qtbot.waitUntil(lambda: tab.model.rowCount() > tab.model.page_size, timeout=WAIT_MS)
+    idle(qtbot, win.worker)
+    win.workspace.show_person(ids["bob"])
+    idle(qtbot, win.worker)
+    assert {tab.model.event(r).subject_id for r in range(tab.model.rowCount())} == {ids["bob"]}
+    with qtbot.waitSignal(win.locked, timeout=WAIT_MS):
+        win.lock()
+    assert tab.model.rowCount() == 0

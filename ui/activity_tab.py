@@ -1,13 +1,14 @@
-"""The Activity tab: this person's audit events, newest first."""
+"""The Activity tab: this person's audit events, newest first, in the audit viewer's lazy model."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from vault import audit
+from vault.audit_export import ExportScope
 from vault.store import Vault
 
-from .activity_model import ActivityModel
+from .audit_model import PERSON_COLUMNS, AuditModel
 from .worker import VaultWorker
 
 MAX_EVENTS = 500
@@ -25,7 +26,7 @@ class ActivityTab(QWidget):
         self.person_uuid: str | None = None
         self._generation = 0
         layout = QVBoxLayout(self)
-        self.model = ActivityModel(self)
+        self.model = AuditModel(worker, self, columns=PERSON_COLUMNS)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -45,16 +46,8 @@ class ActivityTab(QWidget):
     def set_person(self, person_uuid: str | None) -> None:
         self.person_uuid = person_uuid
         self._generation += 1
-        if person_uuid is None:
-            self.model.clear()
-            return
-        generation = self._generation
-
-        def show(events: list[audit.AuditEvent]) -> None:
-            if generation == self._generation:
-                self.model.set_events(events)
-
-        self.worker.call(lambda v: person_events(v, person_uuid), show, lambda error: None)
+        # Events whose subject is this person (an index lookup), paged in as the table scrolls.
+        self.model.set_scope(ExportScope(person=person_uuid, mentions=False) if person_uuid else None)
 
     def clear(self) -> None:
         self.person_uuid = None

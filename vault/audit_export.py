@@ -61,6 +61,9 @@ class ExportScope:
     since: str | None = None
     until: str | None = None
     actions: tuple[str, ...] | None = None
+    #: With a person: also events that only mention them in their details (a scan of the whole
+    #: trail). A person's Activity tab turns it off to stay an index lookup at a million events.
+    mentions: bool = True
 
     @property
     def is_whole(self) -> bool:
@@ -70,8 +73,11 @@ class ExportScope:
         return [name for name in ("person", "since", "until", "actions") if getattr(self, name) is not None]
 
     def to_json(self) -> dict[str, Any]:
-        return {"person": self.person, "since": self.since, "until": self.until,
-                "actions": list(self.actions) if self.actions is not None else None}
+        data: dict[str, Any] = {"person": self.person, "since": self.since, "until": self.until,
+                                "actions": list(self.actions) if self.actions is not None else None}
+        if not self.mentions:
+            data["mentions"] = False
+        return data
 
     def describe(self) -> str:
         if self.is_whole:
@@ -133,9 +139,16 @@ def make_scope(
     return ExportScope(person_uuid, since_n, until_n, chosen)
 
 
+def _scope_filters(scope: ExportScope) -> tuple[str, list[Any]]:
+    if scope.person and not scope.mentions:
+        where, params = audit._filters(None, scope.actions, scope.since, scope.until)
+        where = f"{where} AND subject_id = ?" if where else "WHERE subject_id = ?"
+        return where, [*params, scope.person]
+    return audit._filters([scope.person] if scope.person else None, scope.actions, scope.since, scope.until)
+
+
 def _where(scope: ExportScope, head: int) -> tuple[str, list[Any]]:
-    where, params = audit._filters([scope.person] if scope.person else None, scope.actions,
-                                   scope.since, scope.until)
+    where, params = _scope_filters(scope)
     where = f"{where} AND seq <= ?" if where else "WHERE seq <= ?"
     return where, [*params, head]
 
@@ -898,15 +911,14 @@ class EventRow:
 def count_scope(conn: Any, scope: ExportScope) -> int:
     if scope.is_whole:  # seq has no holes, and max() is one index probe where count() reads every row
         return conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
-    return audit.count_events(conn, subject_ids=[scope.person] if scope.person else None,
-                              actions=scope.actions, since=scope.since, until=scope.until)
+    where, params = _scope_filters(scope)
+    return conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
 
 
 def page_events(vault: Vault, scope: ExportScope, before_seq: int | None = None,
                 limit: int = 200) -> list[EventRow]:
     """Newest first, keyset-paged (``seq < before_seq``) so deep pages cost what the first does."""
-    where, params = audit._filters([scope.person] if scope.person else None, scope.actions,
-                                   scope.since, scope.until)
+    where, params = _scope_filters(scope)
     if before_seq is not None:
         where = f"{where} AND seq < ?" if where else "WHERE seq < ?"
         params.append(before_seq)
