@@ -275,8 +275,12 @@ def query_events(
     limit: int = 200,
     offset: int = 0,
     newest_first: bool = True,
+    mentions: bool = True,
 ) -> list[AuditEvent]:
-    where, params = _filters(subject_ids, actions, since, until)
+    """Matching events. ``mentions=False`` keeps only events whose subject is one of
+    ``subject_ids`` (an index lookup), skipping events that merely name them in their details,
+    which needs a scan of the whole trail; the person pane uses it to stay fast at scale."""
+    where, params = _filters(subject_ids, actions, since, until, mentions)
     order = "DESC" if newest_first else "ASC"
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM audit {where} ORDER BY seq {order} LIMIT ? OFFSET ?",
@@ -302,10 +306,15 @@ def _filters(
     actions: Iterable[str] | None,
     since: str | None,
     until: str | None,
+    mentions: bool = True,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if subject_ids is not None:
+    if subject_ids is not None and not mentions:
+        ids = list(subject_ids)
+        clauses.append(f"subject_id IN ({','.join('?' * len(ids))})" if ids else "0")
+        params.extend(ids)
+    elif subject_ids is not None:
         ids = list(subject_ids)
         clauses.append(
             f"(subject_id IN ({','.join('?' * len(ids))}) OR "

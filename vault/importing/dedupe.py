@@ -46,6 +46,7 @@ class MatchIndex:
         self.points: dict[tuple[str, str], Target] = {}
         self.names: dict[str, list[tuple[Target, str]]] = {}
         self.by_org: dict[str, list[tuple[Target, str]]] = {}
+        self._masks: dict[str, int] = {}
 
     @classmethod
     def from_vault(cls, vault: Vault) -> MatchIndex:
@@ -86,7 +87,27 @@ class MatchIndex:
             if not org or not other_org or org == other_org:
                 return target, "name"
         if org:
+            # A big employer holds hundreds of people: skip, without running difflib, every name
+            # whose length or letters make the ratio impossible (a bound, so nothing is missed).
+            masks = self._masks
+            mask = masks.get(name) or masks.setdefault(name, _letters(name))
+            size = len(name)
             for target, other_name in self.by_org.get(org, []):
+                other_mask = masks.get(other_name) or masks.setdefault(other_name, _letters(other_name))
+                other_size = len(other_name)
+                # The matched characters are at most each side's length minus its letters the
+                # other side lacks.
+                bound = min(size - (mask & ~other_mask).bit_count(), other_size - (other_mask & ~mask).bit_count())
+                if 2.0 * bound / (size + other_size) < NAME_RATIO:
+                    continue
                 if difflib.SequenceMatcher(None, name, other_name).ratio() >= NAME_RATIO:
                     return target, "close name at the same organisation"
         return None
+
+
+def _letters(text: str) -> int:
+    """A bit per character present (characters may share a bit, which only loosens the bound)."""
+    mask = 0
+    for ch in set(text):
+        mask |= 1 << (ord(ch) & 63)
+    return mask
