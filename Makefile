@@ -26,6 +26,14 @@ lint: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py screenshots
 
+# The agency-scale benchmark (tests/benchmarks/run.py): one JSON object on stdout, results and the
+# vault in bench-out/ (reused by later runs; BENCH_ARGS=--rebuild builds it again). ~30 min; small: ~1 min.
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/run.py $(BENCH_ARGS)
+
+bench-small: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/run.py --small $(BENCH_ARGS)
+
 # The desktop bundle (PyInstaller one-folder, build.spec) and its end-to-end test. Too slow for `make test`.
 BUNDLE := dist/contact-vault/contact-vault
 
