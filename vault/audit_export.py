@@ -383,7 +383,8 @@ def _write_pdf(vault: Vault, handle: BinaryIO, scope: ExportScope, checkpoint: C
         Paragraph("Scope", heading),
         Paragraph(escape(scope.describe()) + f" — {total} of {head} events", body),
         Paragraph("Chain status", heading),
-        Paragraph(("Verified: " if status.ok else "BROKEN: ") + escape(status.describe()), body),
+        Paragraph(escape(f"Verified up to #{status.verified_up_to} ({status.count} events)") if status.ok
+                  else "<b>BROKEN</b> " + escape(status.describe()), body),
         Paragraph("Signed checkpoint", heading),
         Paragraph(f"Event #{checkpoint.seq}, hash {checkpoint.hash}, signed {escape(checkpoint.at)}", body),
         Paragraph(f"Ed25519 signature: {escape(checkpoint.signature)}", small),
@@ -404,14 +405,14 @@ def _write_pdf(vault: Vault, handle: BinaryIO, scope: ExportScope, checkpoint: C
         name = names.name(subject_type, subject_id)
         subject = f"{subject_type} {subject_id[:8]}" + (f"<br/>{escape(name)}" if name else "")
         detail_text = details if len(details) <= 160 else details[:157] + "..."
-        data.append([str(seq), at.replace("T", " ").rstrip("Z"), escape(action),
+        data.append([str(seq), at[:19].replace("T", " "), escape(action),
                      Paragraph(subject, small), Paragraph(escape(detail_text), small), digest[:12]])
         shown += 1
         ticker.step()
     if truncated:
         story.append(Paragraph(f"The table shows the first {PDF_MAX_ROWS} of {total} events; the JSON Lines "
                                "export holds them all.", body))
-    table = LongTable(data, colWidths=[14 * mm, 34 * mm, 40 * mm, 55 * mm, 98 * mm, 24 * mm], repeatRows=1)
+    table = LongTable(data, colWidths=[14 * mm, 32 * mm, 44 * mm, 55 * mm, 104 * mm, 24 * mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), regular),
         ("FONTSIZE", (0, 0), (-1, -1), 7.5),
