@@ -150,3 +150,14 @@ def test_chain_verification_speed(vault):
     assert status.ok and status.count > 100_000
     print(f"\nchain verification: {best:,.0f} events per CPU second")
     assert best > 150_000
+
+
+def test_verify_vault_with_pinned_key(prepared, tmp_path, template_vault, vault_path):
+    env, _, _ = prepared
+    proc = run(env, "identity")
+    pub = tmp_path / "owner.pub"
+    pub.write_text("\n".join(proc.stdout.splitlines()[:2]) + "\n")
+    assert run(env, "audit", "verify", "--key", str(pub)).returncode == 0
+    other = "RWQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    proc = run(env, "audit", "verify", "--key", other)
+    assert proc.returncode == 1 and "is not the key given" in proc.stderr

@@ -8,7 +8,7 @@ from typing import Any
 
 from vault import audit_export
 from vault.audit_export import ExportScope
-from vault.errors import AuditChainBroken, AuditExportInvalid
+from vault.errors import AuditChainBroken, AuditExportInvalid, ValidationError
 
 from .context import CliContext
 
@@ -59,6 +59,11 @@ def cmd_verify(ctx: CliContext) -> int:
         ctx.emit(result.to_json(), result.describe())
         return 0
     with ctx.open_vault() as vault:
+        if args.key:
+            key = audit_export.read_public_key(args.key)
+            if key.public_key != vault.owner.identity.public_key:
+                raise ValidationError("key", f"this vault's owner key ({vault.owner.fingerprint}) is not the key "
+                                             f"given ({key.fingerprint})")
         status = vault.verify_audit_chain()
         data: dict[str, Any] = {"ok": status.ok, "verified_up_to": status.verified_up_to, "count": status.count,
                                 "broken_at": status.broken_at, "reason": status.reason}
