@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from vault.people import ContactPoint
 
 from .icons import icon
+from .theme import warning_colour
 
 COLUMNS = ("Kind", "Value", "Source", "Obtained", "Outreach")
 KIND_LABELS = {"email": "E-mail", "phone": "Phone", "address": "Address", "link": "Link"}
@@ -73,7 +74,7 @@ class ContactPointsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == 2 and point.from_old_document:
             return icon("warning")
         if role == Qt.ItemDataRole.ForegroundRole and point.outreach == "do-not-contact" and column in (1, 4):
-            return QColor("#c0392b")
+            return QColor(warning_colour())
         if role == Qt.ItemDataRole.ToolTipRole:
             source = SOURCE_LABELS.get(point.source, point.source)
             detail = f" ({point.source_detail})" if point.source_detail else ""

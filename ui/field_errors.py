@@ -10,12 +10,12 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from vault.errors import ValidationError, VaultError
 
-_STYLE = "color: #c0392b;"
+from .theme import mark_warning_text
 
 
 def error_label(wrap: bool = True) -> QLabel:
     label = QLabel()
-    label.setStyleSheet(_STYLE)
+    mark_warning_text(label)  # a red that reads on the light and the dark palette
     label.setWordWrap(wrap)
     label.hide()
     return label

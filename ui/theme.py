@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 _system_palette: QPalette | None = None
 _system_style: str | None = None
@@ -38,6 +38,33 @@ def _dark_palette() -> QPalette:
     return p
 
 
+#: Widgets with this property set show warnings/errors in ``warning_colour()``; re-styled on theme change.
+WARNING_PROPERTY = "cvWarningText"
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def warning_colour(palette: QPalette | None = None) -> str:
+    """A red that keeps WCAG AA contrast (≥ 4.5:1) on the light and on the dark window colour."""
+    return "#ff8a80" if is_dark(palette) else "#b3261e"
+
+
+def mark_warning_text(widget: QWidget) -> None:
+    """Show ``widget``'s text in the warning red of the current palette, now and after theme changes."""
+    widget.setProperty(WARNING_PROPERTY, True)
+    widget.setStyleSheet(f"color: {warning_colour()};")
+
+
+def _restyle_warnings(app: QApplication) -> None:
+    style = f"color: {warning_colour(app.palette())};"
+    for widget in app.allWidgets():
+        if widget.property(WARNING_PROPERTY):
+            widget.setStyleSheet(style)
+
+
 def apply_theme(app: QApplication, theme: str) -> None:
     global _system_palette, _system_style
     if _system_palette is None:
@@ -47,6 +74,8 @@ def apply_theme(app: QApplication, theme: str) -> None:
         if _system_style:
             app.setStyle(_system_style)
         app.setPalette(_system_palette)
+        _restyle_warnings(app)
         return
     app.setStyle(QStyleFactory.create("Fusion"))
     app.setPalette(_dark_palette() if theme == "dark" else app.style().standardPalette())
+    _restyle_warnings(app)

@@ -622,7 +622,8 @@ def _receive_partner_package(vault: Vault, time: _Timeline, folder: Path, config
     partner_dir = folder / "partner"
     partner_dir.mkdir(exist_ok=True)
     partner = Vault.create(partner_dir / "partner.cvault", DEMO_PASSPHRASE, owner_name=PARTNER[0],
-                           organisation=PARTNER[1], email=PARTNER[2], clock=time.clock, config=config)
+                           organisation=PARTNER[1], email=PARTNER[2], clock=time.clock,
+                           config=AppConfig(partner_dir / "config"))  # not in the demo's recent list
     try:
         noah = partner.people.add(
             PersonFields(full_name="Noah Williams", kind="candidate", given_name="Noah", family_name="Williams"),

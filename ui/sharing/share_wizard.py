@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -328,8 +329,17 @@ def render_first_page(pdf: bytes, width: int = PREVIEW_WIDTH) -> QPixmap:
             return QPixmap()
         size = document.pagePointSize(0)
         height = int(width * size.height() / size.width()) if size.width() else int(width * 1.3)
-        image = document.render(0, QSize(width, height))
-        return QPixmap.fromImage(image)
+        # Sharp at 200 % scaling: render device pixels; and on white, as the page will be printed.
+        app = QApplication.instance()
+        ratio = app.devicePixelRatio() if isinstance(app, QApplication) else 1.0
+        image = document.render(0, QSize(round(width * ratio), round(height * ratio)))
+        page = QPixmap(image.size())
+        page.fill(Qt.GlobalColor.white)
+        painter = QPainter(page)
+        painter.drawImage(0, 0, image)
+        painter.end()
+        page.setDevicePixelRatio(ratio)
+        return page
     finally:
         document.close()
         buffer.close()
