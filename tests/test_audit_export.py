@@ -235,6 +235,7 @@ def _export_peak(vault, out: Path) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_jsonl_export_streams_without_holding_the_trail_in_memory(vault, tmp_path):
     """Peak memory stays flat when the trail triples: the export streams batch by batch."""
     subject = str(uuid.uuid4())
