@@ -8,6 +8,8 @@ the chain), so a deleted person shows as "[erased]".
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -15,12 +17,31 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from vault.audit import AuditEvent
 from vault.audit_export import EventRow, ExportScope, count_scope, page_events
 
-from .activity_model import ACTION_LABELS, describe_details
+from .activity_model import ACTION_LABELS
 from .worker import VaultWorker
 
 Index = QModelIndex | QPersistentModelIndex
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
 SEQ_ROLE = Qt.ItemDataRole.UserRole + 2
+
+_UUID = re.compile(r"([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_words(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_words(v)}" for k, v in value.items())
+    return _UUID.sub(lambda m: m.group(1) + "…", str(value))
+
+
+def describe_details(details: dict[str, Any]) -> str:
+    """Field names, counts and flags in words; ids cut to 8 characters (the tooltip has them whole)."""
+    return "; ".join(f"{key.replace('_', ' ')}: {_words(value)}" for key, value in details.items()
+                     if value is not None)
+
 
 #: Column sets: the audit viewer shows the subject; a person's Activity tab does not need to.
 VIEWER_COLUMNS = ("#", "When (UTC)", "Action", "Subject", "Details")
@@ -171,7 +192,7 @@ class AuditModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             event = row.event
             return (f"{event.action} · event #{event.seq}\nsubject {event.subject_type} {event.subject_id}\n"
-                    f"hash {event.hash}\nprev {event.prev}")
+                    f"details {json.dumps(event.details, sort_keys=True)}\nhash {event.hash}\nprev {event.prev}")
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "#":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == EVENT_ROLE:
