@@ -302,3 +302,24 @@ def test_load_checkpoint_from_a_subject_access_zip_and_a_package_shaped_zip(vaul
     for earlier in (from_access, cp):
         check = verify_export(later, vault.owner.identity, earlier)
         assert check.ok and check.earlier_checkpoint == earlier
+
+
+def test_after_a_real_erasure_no_export_names_the_person_and_all_verify(vault, clock, tmp_path):
+    """The privacy service's erase (with suppression), then every format and scope."""
+    from vault.people import NewContactPoint
+
+    zelda = vault.people.add(PersonFields(full_name="Zelda Quixote"),
+                             [NewContactPoint("email", "zelda.quixote@example.org")])
+    vault.people.update(zelda.uuid, PersonFields(title="Principal"))
+    vault.privacy.erase(zelda.uuid, suppress=True)
+    assert audit.verify_chain(vault.conn).ok
+    for fmt in ("jsonl", "csv", "pdf"):
+        for scope in (ExportScope(), make_scope(vault, person=zelda.uuid)):
+            out = tmp_path / f"{fmt}-{'p' if scope.person else 'all'}.{fmt}"
+            export_audit(vault, out, fmt, scope)
+            text = ("\n".join(page.extract_text() for page in PdfReader(str(out)).pages) if fmt == "pdf"
+                    else out.read_text("utf-8-sig"))
+            for fragment in ("Zelda", "Quixote", "zelda.quixote"):
+                assert fragment not in text, (out.name, fragment)
+            if fmt == "jsonl":
+                assert verify_export(out, vault.owner.identity).ok
