@@ -21,25 +21,16 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    IndirectObject,
-    NameObject,
-    RectangleObject,
-)
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
 from .errors import StampFailed
+
+# pypdf and reportlab are imported where they are used: importing them costs ~0.6 s, which
+# every app launch (the share wizard imports this module) and every stamping child would pay.
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, IndirectObject
 
 SCALE = 0.93
 #: Limits of the stamping child (a resume PDF comes from a stranger; pypdf must not hang the app).
@@ -135,6 +126,8 @@ def _pdf_string(text: str) -> str:
 
 
 def _wrap(text: str, size: float, width: float) -> list[str]:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     words = text.split(" ")
     lines: list[str] = []
     current = ""
@@ -180,6 +173,8 @@ def _band_stream(width: float, band: float, texts: Sequence[str]) -> str:
 
 
 def _font_dict() -> DictionaryObject:
+    from pypdf.generic import DictionaryObject, NameObject
+
     font = DictionaryObject()
     font[NameObject("/Type")] = NameObject("/Font")
     font[NameObject("/Subtype")] = NameObject("/Type1")
@@ -189,6 +184,8 @@ def _font_dict() -> DictionaryObject:
 
 
 def _stream(writer: PdfWriter, text: str) -> IndirectObject:
+    from pypdf.generic import DecodedStreamObject
+
     stream = DecodedStreamObject()
     stream.set_data(text.encode("latin-1"))
     return writer._add_object(stream)
@@ -205,6 +202,15 @@ def _inherited(page: DictionaryObject, key: str) -> object | None:
 
 
 def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str], font_ref: IndirectObject) -> None:
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        IndirectObject,
+        NameObject,
+        RectangleObject,
+    )
+
     box = page.cropbox if "/CropBox" in page or _inherited(page, "/CropBox") is not None else page.mediabox
     x0, y0 = float(box.left), float(box.bottom)
     w, h = float(box.width), float(box.height)
@@ -261,6 +267,8 @@ def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str],
 def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", password: str | None = None,
               metadata: dict[str, str] | None = None) -> bytes:
     """The stamped copy of a PDF (optionally AES-256 encrypted); raises StampFailed."""
+    from pypdf import PdfReader, PdfWriter
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -379,6 +387,11 @@ class CoverSheet:
 
 def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
     """``authorisation.pdf``: the authorisation in plain words, one page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
                             bottomMargin=20 * mm, title="Authorisation to share",
