@@ -1,0 +1,73 @@
+"""The fast paths the benchmark added to the product give the same answers as the slow ones."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import sys
+
+from tests.helpers.docs_factory import make_docx, make_pdf
+from vault import audit, extraction, sniff
+from vault.importing.dedupe import NAME_RATIO, MatchIndex, Target, _letters
+from vault.people import PersonFields
+
+
+def test_batch_extraction_matches_one_child_per_document():
+    items = [
+        (make_pdf(["Ada Lovelace", "analytical engine programmer"]), sniff.PDF),
+        (b"%PDF-1.4 this is not really a PDF", sniff.PDF),
+        (make_docx(["Grace Hopper", "compilers"]), sniff.DOCX),
+        ("plain text résumé".encode(), sniff.TEXT),
+    ]
+    batch = extraction.extract_many(items, batch=3)
+    single = [extraction.extract_text(data, mime) for data, mime in items]
+    assert batch == single
+    assert batch[0].ok and "analytical engine" in batch[0].text
+    assert not batch[1].ok and batch[1].error
+
+
+def test_a_batch_child_that_dies_is_finished_one_document_at_a_time(monkeypatch):
+    # A child that answers the first document, then spins until its CPU limit kills it.
+    spinner = ("import sys\nif '--batch' in sys.argv:\n    print('{\"text\": \"first\"}', flush=True)\n"
+               "while True:\n    pass\n")
+    monkeypatch.setattr(extraction, "child_command", lambda: [sys.executable, "-c", spinner])
+    monkeypatch.setattr(extraction, "CPU_SECONDS", 1)
+    results = extraction.extract_many([(b"a", sniff.TEXT), (b"b", sniff.TEXT)], batch=2)
+    assert results[0] == extraction.ExtractionResult(True, "first")
+    # The second document got its own limited child, which hit the same per-document limit.
+    assert not results[1].ok and "CPU-time limit" in results[1].error
+
+
+def test_the_letter_bound_never_hides_a_close_name():
+    rng = random.Random(5)
+    alphabet = "abcdeéfghijklmnopqrstuvwxyz0 "
+    for _ in range(20_000):
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 18)))
+        b = list(a)
+        for _ in range(rng.randint(0, 2)):
+            b.insert(rng.randrange(len(b) + 1), rng.choice(alphabet))
+        other = "".join(b)
+        ma, mb = _letters(a), _letters(other)
+        bound = min(len(a) - (ma & ~mb).bit_count(), len(other) - (mb & ~ma).bit_count())
+        if difflib.SequenceMatcher(None, a, other).ratio() >= NAME_RATIO:
+            assert 2.0 * bound / (len(a) + len(other)) >= NAME_RATIO
+
+
+def test_close_names_at_the_same_organisation_still_match():
+    index = MatchIndex()
+    for n in range(300):
+        index.add_name(Target(person_id=n), f"Person Number{n:03d}", "Globex")
+    index.add_name(Target(person_id=999), "Katherine Johnson", "Globex")
+    assert index.find([], "Katherine Jonson", "Globex") == (Target(person_id=999), "close name at the same organisation")
+    assert index.find([], "Someone Else Entirely", "Globex") is None
+
+
+def test_person_pane_events_are_the_subject_events(vault):
+    ada = vault.people.add(PersonFields(full_name="Ada Lovelace"))
+    bob = vault.people.add(PersonFields(full_name="Bob Babbage"))
+    with vault.transaction():
+        vault.record("intro.requested", "person", bob.uuid, {"referred_by": ada.uuid})
+    own = audit.query_events(vault.conn, subject_ids=[ada.uuid], mentions=False)
+    every = audit.query_events(vault.conn, subject_ids=[ada.uuid])
+    assert [e.action for e in own] == ["person.created"]
+    assert [e.action for e in every] == ["intro.requested", "person.created"]
