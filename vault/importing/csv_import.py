@@ -204,8 +204,20 @@ def _parse_map(mapping: Mapping[str, str], headers: list[str]) -> dict[int, Colu
     return out
 
 
-def parse_csv(data: bytes, fmt: str = "csv", mapping: Mapping[str, str] | None = None) -> ParsedFile:
-    """Every data row as a record or a failure with its reason."""
+@dataclass
+class Table:
+    """The file as headers and rows, with the columns recognised so far."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    columns: dict[int, Column]
+    headerless: bool
+    encoding: str
+    delimiter: str
+    notes: list[str]
+
+
+def read_table(data: bytes) -> Table:
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError("file", f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     text, encoding = decode(data)
@@ -221,7 +233,7 @@ def parse_csv(data: bytes, fmt: str = "csv", mapping: Mapping[str, str] | None =
     except csv.Error as exc:
         raise ValidationError("file", f"is not readable as CSV ({exc})") from exc
     if not rows:
-        return ParsedFile(fmt, [], encoding, ["the file is empty"])
+        return Table([], [], {}, False, encoding, delim, [*notes, "the file is empty"])
     first = rows[0]
     headerless = any(_EMAIL_VALUE.match(cell.strip()) for cell in first) or (
         len(first) == 1 and "@" in first[0])
@@ -229,13 +241,30 @@ def parse_csv(data: bytes, fmt: str = "csv", mapping: Mapping[str, str] | None =
         headers = [f"column {i + 1}" for i in range(max(len(r) for r in rows))]
         data_rows = rows
         notes.append("the first line holds data, not column names; columns were recognised by their content")
+        columns = _guess_by_content(headers, data_rows)
     else:
         headers = [h.replace("\ufeff", "") for h in first]
         data_rows = rows[1:]
-    has_job_title = any(_norm(h) in ("job title", "position", "organization title") for h in headers)
-    columns = {i: classify(h, has_job_title) for i, h in enumerate(headers)}
-    if headerless:
-        columns = _guess_by_content(headers, data_rows)
+        has_job_title = any(_norm(h) in ("job title", "position", "organization title") for h in headers)
+        columns = {i: classify(h, has_job_title) for i, h in enumerate(headers)}
+    return Table(headers, data_rows, columns, headerless, encoding, delim, notes)
+
+
+def column_guesses(data: bytes) -> list[tuple[str, str, str]]:
+    """(header, recognised field, first value) per column: what a mapping form starts from."""
+    table = read_table(data)
+    sample = table.rows[0] if table.rows else []
+    return [(h, table.columns.get(i, Column("ignore")).field, sample[i] if i < len(sample) else "")
+            for i, h in enumerate(table.headers)]
+
+
+def parse_csv(data: bytes, fmt: str = "csv", mapping: Mapping[str, str] | None = None) -> ParsedFile:
+    """Every data row as a record or a failure with its reason."""
+    table = read_table(data)
+    headers, data_rows, columns, headerless = table.headers, table.rows, table.columns, table.headerless
+    encoding, delim, notes = table.encoding, table.delimiter, table.notes
+    if not headers:
+        return ParsedFile(fmt, [], encoding, notes)
     if mapping:
         columns.update(_parse_map(mapping, headers))
     used = [c for c in columns.values() if c.field not in ("ignore", "label")]

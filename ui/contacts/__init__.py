@@ -1,0 +1,128 @@
+"""Contacts in and out, and the privacy lifecycle, in the desktop app.
+
+``install(window)`` adds, through the main window's extension points: the import wizard and
+vCard export (People menu), subject-access export and erasure with typed confirmation for the
+selected person, the retention review queue (sidebar), and an Outreach tab on each person.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from .erase_dialog import EraseDialog
+from .export_dialog import ExportDialog
+from .import_wizard import ImportWizard
+from .outreach_tab import OutreachTab
+from .retention_view import RetentionView
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+__all__ = ["ContactsUi", "EraseDialog", "ExportDialog", "ImportWizard", "install"]
+
+
+class ContactsUi:
+    """Keeps the open dialogs so tests and lock can reach them."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.wizard: ImportWizard | None = None
+        self.export_dialog: ExportDialog | None = None
+        self.erase_dialog: EraseDialog | None = None
+        self.message: QMessageBox | None = None
+        self.outreach_tab = window.add_person_tab("Outreach", OutreachTab)
+        self.retention = window.add_sidebar_view("Retention review", RetentionView)
+        window.register_clearable(self.retention)
+        window.register_clearable(self)
+
+        def action(text: str, slot: object, shortcut: str | None = None) -> QAction:
+            made = QAction(text, window)
+            if shortcut:
+                made.setShortcut(QKeySequence(shortcut))
+            made.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+            return made
+
+        self.import_action = action("&Import contacts…", self.import_contacts, "Ctrl+I")
+        self.export_action = action("E&xport vCard…", self.export_vcard)
+        self.subject_access_action = action("Export everything about this person…", self.export_person)
+        self.erase_action = action("E&rase person…", self.erase_person)
+        for made in (self.import_action, self.export_action, self.subject_access_action, self.erase_action):
+            window.add_menu_action("People", made)
+        self.actions = (self.import_action, self.export_action, self.subject_access_action, self.erase_action)
+        for made in self.actions:
+            made.setEnabled(window.is_unlocked)
+        window.locked.connect(lambda: [a.setEnabled(False) for a in self.actions])
+        window.unlocked.connect(lambda _info: [a.setEnabled(True) for a in self.actions])
+
+    def import_contacts(self, path: str = "") -> ImportWizard | None:
+        if not self.window.is_unlocked:
+            return None
+        self.wizard = ImportWizard(self.window.worker, self.window, path)
+        self.wizard.open()
+        return self.wizard
+
+    def _selected(self, then: object) -> None:
+        person_uuid = self.window.current_person_uuid()
+        if not person_uuid or not self.window.is_unlocked:
+            return
+        self.window.worker.call(lambda v: v.people.get(person_uuid), then)  # type: ignore[arg-type]
+
+    def export_vcard(self) -> None:
+        if not self.window.is_unlocked:
+            return
+        person_uuid = self.window.current_person_uuid()
+        if not person_uuid:
+            self.export_dialog = ExportDialog(self.window.worker, None, "", self.window)
+            self.export_dialog.open()
+            return
+
+        def show(person: object) -> None:
+            self.export_dialog = ExportDialog(self.window.worker, person_uuid, person.full_name,  # type: ignore[attr-defined]
+                                              self.window)
+            self.export_dialog.open()
+
+        self._selected(show)
+
+    def export_person(self, path: str = "") -> None:
+        def ask(person: object) -> None:
+            target = path or QFileDialog.getSaveFileName(
+                self.window, f"Everything about {person.full_name}",  # type: ignore[attr-defined]
+                f"{person.full_name}.zip", "Zip archive (*.zip)")[0]  # type: ignore[attr-defined]
+            if not target:
+                return
+            uuid = person.uuid  # type: ignore[attr-defined]
+
+            def written(out: object) -> None:
+                # Not the static QMessageBox.information: it would block inside the worker's callback.
+                self.message = QMessageBox(QMessageBox.Icon.Information, "Subject access export",
+                                           f"Wrote {out}. It is a plaintext copy: hand it to the person securely.",
+                                           QMessageBox.StandardButton.Ok, self.window)
+                self.message.open()
+
+            self.window.run_with_progress("Collecting everything held about this person…",
+                                          lambda v: v.privacy.export_person(uuid, target), written)
+
+        self._selected(ask)
+
+    def erase_person(self) -> None:
+        def show(person: object) -> None:
+            self.erase_dialog = EraseDialog(self.window.worker, person.uuid, person.full_name,  # type: ignore[attr-defined]
+                                            self.window)
+            self.erase_dialog.open()
+
+        self._selected(show)
+
+    def clear(self) -> None:
+        for dialog in (self.wizard, self.export_dialog, self.erase_dialog, self.message):
+            if dialog is not None:
+                if isinstance(dialog, ImportWizard):
+                    dialog.clear()
+                dialog.close()
+        self.wizard = self.export_dialog = self.erase_dialog = self.message = None
+
+
+def install(window: MainWindow) -> ContactsUi:
+    return ContactsUi(window)
