@@ -123,3 +123,23 @@ def test_close_name_at_same_organisation_is_a_duplicate(vault) -> None:
     assert plan.rows[0].matched_by == "close name at the same organisation"
     other = plan_import(vault, card("FN:Jonathon Smithers", "ORG:Umbrella").encode(), "c.vcf")
     assert other.rows[0].outcome == "new"
+
+
+def test_numbered_names_are_not_typos_of_each_other(vault) -> None:
+    apply_plan(vault, plan_import(vault, card("FN:Room 101", "ORG:Globex").encode(), "a.vcf"))
+    assert plan_import(vault, card("FN:Room 102", "ORG:Globex").encode(), "b.vcf").rows[0].outcome == "new"
+
+
+def test_bulk_file_built_here(vault) -> None:
+    """No corpus file holds many cards (corpus README, gap 1), so this one is synthetic: 2,000 cards."""
+    import time
+
+    data = "".join(card(f"FN:Person{i} Surname{i % 97}", f"ORG:Org {i % 50}", f"EMAIL:p{i}@example.com",
+                        f"TEL:+1 415 555 {i:04d}", f"CATEGORIES:tag{i % 7}") for i in range(2000)).encode()
+    started = time.perf_counter()
+    plan = plan_import(vault, data, "bulk.vcf")
+    apply_plan(vault, plan)
+    elapsed = time.perf_counter() - started
+    assert plan.counts()["new"] == 2000 and vault.people.count() == 2000
+    assert plan_import(vault, data, "bulk.vcf").counts()["duplicate"] == 2000
+    assert elapsed < 60  # about 2 s here; generous for slow CI machines

@@ -3,7 +3,8 @@
 The index holds the vault's people and the rows planned so far, so a file that lists one
 person twice also yields one person. Names match when their normalised forms are equal (word
 order, case, accents and punctuation ignored) and the organisations do not disagree, or when
-they are very close (difflib ratio ≥ 0.92) at the same organisation.
+they are very close (difflib ratio ≥ 0.92, as many words, the same digits if any) at the same
+organisation.
 """
 
 from __future__ import annotations
@@ -92,7 +93,10 @@ class MatchIndex:
             masks = self._masks
             mask = masks.get(name) or masks.setdefault(name, _letters(name))
             size = len(name)
+            words, digits = name.count(" "), re.sub(r"\D", "", name)
             for target, other_name in self.by_org.get(org, []):
+                if other_name.count(" ") != words or re.sub(r"\D", "", other_name) != digits:
+                    continue  # another word, or "Person 12" against "Person 13": not a typo
                 other_mask = masks.get(other_name) or masks.setdefault(other_name, _letters(other_name))
                 other_size = len(other_name)
                 # The matched characters are at most each side's length minus its letters the
