@@ -141,3 +141,9 @@ def test_audit_table_refuses_update_and_delete(vault):
         vault.conn.execute("UPDATE audit SET action = 'x' WHERE seq = 1")
     with pytest.raises(sqlcipher3.IntegrityError):
         vault.conn.execute("DELETE FROM audit")
+
+
+def test_global_options_work_before_and_after_the_command(env):
+    before = run(env, "--json", "person", "list", check_exit=0)
+    after = run(env, "person", "list", "--json", check_exit=0)
+    assert before.stdout.lstrip().startswith("{") and after.stdout.lstrip().startswith("{")

@@ -22,15 +22,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"contact-vault: usage: {message} (see 'contact-vault --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _global_options(defaults: bool) -> argparse.ArgumentParser:
+    """The options every command takes. Sub-commands re-declare them with no default so that
+    ``contact-vault --json person list`` and ``contact-vault person list --json`` both work."""
     common = _Parser(add_help=False)
-    common.add_argument("--vault", metavar="PATH", help="vault file (default: CONTACT_VAULT_PATH or the platform folder)")
-    common.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE")
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    default: dict[str, object] = {} if defaults else {"default": argparse.SUPPRESS}
+    common.add_argument("--vault", metavar="PATH", help="vault file (default: CONTACT_VAULT_PATH or the platform "
+                        "folder)", **default)
+    common.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE", **default)
+    common.add_argument("--json", action="store_true", help="machine-readable output", **default)
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options(defaults=False)
     parser = _Parser(
         prog="contact-vault",
         description="Encrypted vault for recruiters. With no command, opens the desktop app.",
-        parents=[common],
+        parents=[_global_options(defaults=True)],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
