@@ -151,3 +151,25 @@ def test_lock_drops_the_wizard_and_its_data(qtbot, window) -> None:
     window.lock()
     assert wizard.plan is None and wizard.data == b"" and not wizard.isVisible()
     assert not window.contacts.import_action.isEnabled()
+
+
+def test_new_person_from_resume_prefills_the_form(qtbot, window) -> None:
+    resume = CORPUS / "resumes" / "trajector__sample-resume.pdf"
+    intake = window.contacts.person_from_resume(str(resume))
+    qtbot.waitUntil(lambda: intake.dialog is not None and intake.dialog.isVisible(), timeout=WAIT_MS)
+    dialog = intake.dialog
+    assert dialog.full_name.text() == "Jane Doe"
+    assert dialog.email.text() == "jane.doe@example.com" and dialog.phone.text() == "+15551234567"
+    shot(dialog, "intake-form")
+    with qtbot.waitSignal(window.worker.data_changed, timeout=WAIT_MS):
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: not window.worker.busy and intake.person_uuid is not None, timeout=WAIT_MS)
+    person_uuid = intake.person_uuid
+
+    def check(v):
+        person = v.people.get(person_uuid)
+        return sorted(p.kind for p in person.contact_points), [d.file_name for d in v.documents.for_person(person.id)]
+
+    qtbot.waitUntil(lambda: run_on_worker(qtbot, window, check)[1] != [], timeout=WAIT_MS)
+    kinds, docs = run_on_worker(qtbot, window, check)
+    assert kinds == ["email", "link", "link", "phone"] and docs == ["trajector__sample-resume.pdf"]

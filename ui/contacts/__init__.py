@@ -1,7 +1,7 @@
 """Contacts in and out, and the privacy lifecycle, in the desktop app.
 
-``install(window)`` adds, through the main window's extension points: the import wizard and
-vCard export (People menu), subject-access export and erasure with typed confirmation for the
+``install(window)`` adds, through the main window's extension points: a new person prefilled
+from a resume, the import wizard and vCard export (People menu), subject-access export and erasure with typed confirmation for the
 selected person, the retention review queue (sidebar), and an Outreach tab on each person.
 """
 
@@ -16,6 +16,7 @@ from .erase_dialog import EraseDialog
 from .export_dialog import ExportDialog
 from .import_wizard import ImportWizard
 from .outreach_tab import OutreachTab
+from .resume_intake import ResumeIntake
 from .retention_view import RetentionView
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class ContactsUi:
         self.export_dialog: ExportDialog | None = None
         self.erase_dialog: EraseDialog | None = None
         self.message: QMessageBox | None = None
+        self.intake: ResumeIntake | None = None
         self.outreach_tab = window.add_person_tab("Outreach", OutreachTab)
         self.retention = window.add_sidebar_view("Retention review", RetentionView)
         window.register_clearable(self.retention)
@@ -46,12 +48,14 @@ class ContactsUi:
             return made
 
         self.import_action = action("&Import contacts…", self.import_contacts, "Ctrl+I")
+        self.intake_action = action("New person from &resume…", self.person_from_resume)
         self.export_action = action("E&xport vCard…", self.export_vcard)
         self.subject_access_action = action("Export everything about this person…", self.export_person)
         self.erase_action = action("E&rase person…", self.erase_person)
-        for made in (self.import_action, self.export_action, self.subject_access_action, self.erase_action):
+        self.actions = (self.intake_action, self.import_action, self.export_action, self.subject_access_action,
+                        self.erase_action)
+        for made in self.actions:
             window.add_menu_action("People", made)
-        self.actions = (self.import_action, self.export_action, self.subject_access_action, self.erase_action)
         for made in self.actions:
             made.setEnabled(window.is_unlocked)
         window.locked.connect(lambda: [a.setEnabled(False) for a in self.actions])
@@ -63,6 +67,18 @@ class ContactsUi:
         self.wizard = ImportWizard(self.window.worker, self.window, path)
         self.wizard.open()
         return self.wizard
+
+    def person_from_resume(self, path: str = "") -> ResumeIntake | None:
+        """Read a resume locally and open the new-person form prefilled from it."""
+        if not self.window.is_unlocked:
+            return None
+        path = path or QFileDialog.getOpenFileName(self.window, "New person from resume", "",
+                                                   "Resumes (*.pdf *.docx *.odt *.rtf *.txt);;All files (*)")[0]
+        if not path:
+            return None
+        self.intake = ResumeIntake(self.window.worker, path, self.window)
+        self.intake.start()
+        return self.intake
 
     def _selected(self, then: object) -> None:
         person_uuid = self.window.current_person_uuid()
@@ -121,7 +137,10 @@ class ContactsUi:
                 if isinstance(dialog, ImportWizard):
                     dialog.clear()
                 dialog.close()
+        if self.intake is not None:
+            self.intake.clear()
         self.wizard = self.export_dialog = self.erase_dialog = self.message = None
+        self.intake = None
 
 
 def install(window: MainWindow) -> ContactsUi:
