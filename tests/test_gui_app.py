@@ -45,7 +45,8 @@ WAIT_MS = 20_000
 
 
 @pytest.fixture
-def make_window(qtbot, clock, tmp_path: Path) -> Iterator:
+def make_window(qtbot, clock, tmp_path: Path, monkeypatch) -> Iterator:
+    monkeypatch.setenv("CONTACT_VAULT_CONFIG_DIR", str(tmp_path / "ui-config"))  # settings stay per test
     windows: list[MainWindow] = []
 
     def make(vault_path: Path) -> MainWindow:

@@ -22,7 +22,8 @@ WAIT_MS = 20_000
 
 
 @pytest.fixture
-def window(qtbot, clock, tmp_path: Path, vault_path: Path, template_vault) -> Iterator[MainWindow]:
+def window(qtbot, clock, tmp_path: Path, vault_path: Path, template_vault, monkeypatch) -> Iterator[MainWindow]:
+    monkeypatch.setenv("CONTACT_VAULT_CONFIG_DIR", str(tmp_path / "ui-config"))  # settings stay per test
     worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
     win = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
     qtbot.addWidget(win)
@@ -94,7 +95,9 @@ def test_settings_apply_and_hold_no_secret(qtbot, window, memory_keyring):
     window.apply_settings()
 
 
-def test_remembered_key_unlocks_at_start_but_not_after_a_lock(qtbot, clock, tmp_path, vault_path, template_vault):
+def test_remembered_key_unlocks_at_start_but_not_after_a_lock(qtbot, clock, tmp_path, vault_path, template_vault,
+                                                              monkeypatch):
+    monkeypatch.setenv("CONTACT_VAULT_CONFIG_DIR", str(tmp_path / "ui-config"))
     config = AppConfig(tmp_path / "app-config")
     worker = VaultWorker(clock=clock, config=config)
     first = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
