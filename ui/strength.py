@@ -35,8 +35,11 @@ def estimate(passphrase: str) -> Strength:
     distinct = len(set(passphrase))
     effective_length = min(len(passphrase), distinct * 2)
     bits = effective_length * math.log2(max(pool, 2))
+    letters = re.sub(r"[^a-z]", "", passphrase.lower())
     if passphrase.lower() in _COMMON or re.fullmatch(r"(.)\1*", passphrase):
         bits = min(bits, 10)
+    elif letters in _COMMON and len(passphrase) - len(letters) <= 4:
+        bits = min(bits, 30)  # "Password1!" is a common word in disguise
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         return Strength(int(bits), 0, f"Too short (at least {MIN_PASSPHRASE_LENGTH} characters)")
     if bits < 40:
