@@ -2,7 +2,9 @@
 
 Erasure deletes the person's row; foreign keys cascade to contact points, documents (blobs
 and text), tag links, authorisations, shares, outreach and introduction requests. The search
-row goes too, and the FTS5 index is rebuilt so no term of theirs survives in its segments.
+row goes too, and the FTS5 index is merged into one segment ('optimize'), which drops the deleted
+row's entries, so no term of theirs survives in its segments. ('rebuild' would re-tokenise every
+person: 10 s at 20,000 people against 1.4 s for 'optimize', measured here.)
 ``secure_delete`` (on for every connection) zeroes freed space; a TRUNCATE checkpoint then
 moves the change into the main file and empties the WAL. The audit chain keeps the UUID only.
 
@@ -215,7 +217,7 @@ class PrivacyService:
             conn.execute("DELETE FROM authorisations WHERE person_id = ?", (person.id,))
             conn.execute("DELETE FROM people WHERE id = ?", (person.id,))
             conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM person_tags)")
-            conn.execute("INSERT INTO search_index(search_index) VALUES ('rebuild')")
+            conn.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
             vault.record("person.erased", "person", person.uuid,
                          {"suppressed": added, "documents": documents, "suppress": suppress})
         wal = Path(str(vault.path) + "-wal")
