@@ -143,3 +143,9 @@ def test_bulk_file_built_here(vault) -> None:
     assert plan.counts()["new"] == 2000 and vault.people.count() == 2000
     assert plan_import(vault, data, "bulk.vcf").counts()["duplicate"] == 2000
     assert elapsed < 60  # about 2 s here; generous for slow CI machines
+
+
+def test_unquoted_label_parameter_with_colons() -> None:
+    """ez-vcard issue 114: the value starts after the LABEL's colons, not at the first one."""
+    record = parse_vcards(read_import_file(CORPUS / "vcard" / "ezvcard__issue114.vcf")).items[0].record
+    assert record.addresses == [("BHG01:, Dummy-Dummy-Strasse 1, Bad Homburg, 61352, Germany", "work")]

@@ -187,10 +187,24 @@ def _split_unquoted(text: str, sep: str) -> list[str]:
     return parts
 
 
+def _adr_colon(line: bytes, colon: int) -> int:
+    """An ADR whose unquoted LABEL parameter holds colons (an iOS habit, ez-vcard issue 114):
+    the value starts after the last colon that still leaves the seven ADR components."""
+    if b"LABEL=" not in line[:colon].upper() or not line[:colon].upper().lstrip().startswith(
+            (b"ADR", b"ITEM")):
+        return colon
+    best = colon
+    for index in range(colon + 1, len(line)):
+        if line[index] == 0x3A and len(re.findall(rb"(?<!\\);", line[index + 1:])) == 6:
+            best = index
+    return best
+
+
 def parse_property(line: bytes) -> Property | None:
     colon = _split_index(line, ord(":"))
     if colon < 0:
         return None
+    colon = _adr_colon(line, colon)
     head = line[:colon].decode("utf-8", errors="replace")
     pieces = _split_unquoted(head, ";")
     name = pieces[0].strip()
