@@ -19,6 +19,8 @@ RESUMES = CORPUS / "resumes"
     ("job-search-ai-agent__uploaded_resume.pdf", "Alex Chen", "alex.chen@example.com", "+15551234567"),
     ("rendercv__sample_cv_text.txt", "Sarah Johnson", "sarah.j@email.com", None),
     ("trajector__sample-resume.pdf", "Jane Doe", "jane.doe@example.com", "+15551234567"),
+    # Word export with CR between words, soft hyphens and U+2010 in the phone number.
+    ("open-resume__laverne-resume.pdf", "Leo Leopard", "lleopard@laverne.edu", "+19095555555"),
 ])
 def test_corpus_resumes(name: str, full_name: str, email: str, phone: str | None) -> None:
     suggestion, (mime, result) = suggest_from_resume((RESUMES / name).read_bytes(), name)
@@ -40,6 +42,13 @@ def test_links_and_private_use_icons() -> None:
 def test_templates_give_no_name() -> None:
     suggestion, _ = suggest_from_resume((RESUMES / "one_resume__resume.docx").read_bytes(), "resume.docx")
     assert suggestion.full_name == "" and suggestion.warnings
+
+
+def test_a_place_under_the_contact_heading_is_not_a_name() -> None:
+    name = "resume-parser-api__senior-backend-developer.pdf"
+    suggestion, _ = suggest_from_resume((RESUMES / name).read_bytes(), name)
+    assert suggestion.full_name == ""  # letter-spaced "J O H N D O E" cannot be split; "New York" is refused
+    assert suggestion.phones == ["+11234567890"]  # written with U+2212 minus signs
 
 
 def test_cli_intake_create(vault, tmp_path) -> None:

@@ -40,9 +40,16 @@ class IntakeSuggestion:
                 "warnings": self.warnings}
 
 
+_HEADINGS = {"contact", "summary", "experience", "education", "skills", "objective", "profile", "about"}
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                         "\u2212": "-", "\u00ad": None, "\r": " "})
+
+
 def _guess_name(lines: list[str]) -> str:
     for line in lines[:12]:
         text = " ".join(line.replace("|", " ").split())
+        if text.lower().strip(":") in _HEADINGS:
+            break  # past the header block: a place or a company is no name
         if not text or len(text) > 60 or _EMAIL.search(text) or any(ch.isdigit() for ch in text):
             continue
         words = text.split()
@@ -56,7 +63,7 @@ def _guess_name(lines: list[str]) -> str:
 
 
 def suggest_from_text(text: str, region: str = "US") -> IntakeSuggestion:
-    text = _PRIVATE_USE.sub(" ", text)
+    text = _PRIVATE_USE.sub(" ", text).translate(_DASHES)  # Word's CR separators, soft hyphens, odd dashes
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     suggestion = IntakeSuggestion(full_name=_guess_name(lines))
     for match in _EMAIL.findall(text):
