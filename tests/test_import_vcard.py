@@ -149,3 +149,15 @@ def test_unquoted_label_parameter_with_colons() -> None:
     """ez-vcard issue 114: the value starts after the LABEL's colons, not at the first one."""
     record = parse_vcards(read_import_file(CORPUS / "vcard" / "ezvcard__issue114.vcf")).items[0].record
     assert record.addresses == [("BHG01:, Dummy-Dummy-Strasse 1, Bad Homburg, 61352, Germany", "work")]
+
+
+def test_file_size_limit(tmp_path) -> None:
+    import pytest
+
+    from vault.errors import ImportFailed
+
+    huge = tmp_path / "huge.vcf"
+    with open(huge, "wb") as handle:
+        handle.truncate(51 * 1024 * 1024)  # sparse: costs no disk, only its size is read
+    with pytest.raises(ImportFailed, match="limit is 50 MB"):
+        read_import_file(huge)
