@@ -102,6 +102,7 @@ class Workspace(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.textChanged.connect(self._search_edited)
+        self.search.returnPressed.connect(self.search_now)
         search_row.addWidget(self.search, 1)
         list_layout.addLayout(search_row)
         self.count_label = QLabel()
@@ -127,6 +128,7 @@ class Workspace(QWidget):
         for column, width in enumerate((180, 140, 190, 130, 140)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.doubleClicked.connect(self._row_activated)
         list_layout.addWidget(self.table, 1)
         people_page.addWidget(list_area)
 
@@ -264,6 +266,11 @@ class Workspace(QWidget):
             return  # the list is being reloaded; the selection comes back in _loaded
         if person_uuid != self._selected_uuid:
             self.select_person(person_uuid)
+
+    def _row_activated(self, index: QModelIndex) -> None:
+        person_uuid = self.model.uuid_at(index.row())
+        if person_uuid:
+            self.detail.edit_requested.emit(person_uuid)
 
     def select_person(self, person_uuid: str | None) -> None:
         self._selected_uuid = person_uuid
