@@ -417,3 +417,66 @@ def test_header_sorts_by_name_organisation_and_last_change_only(qtbot, make_wind
     header.setSortIndicator(2, Qt.SortOrder.AscendingOrder)  # e-mail: not a sort key
     assert header.sortIndicatorSection() == 1
     assert ws.model.query.sort == "organisation"
+
+
+def test_documents_tab_text_preview_default_and_sharing(qtbot, make_window, vault_path, template_vault):
+    window = make_window(vault_path)
+    unlock_by_key(qtbot, window, template_vault[1])
+    add_person_by_dialog(qtbot, window, "Jordan Reyes")
+    documents = next(t for t in window.workspace.detail._tabs if type(t).__name__ == "DocumentsTab")
+    window.workspace.detail.tabs.setCurrentWidget(documents)
+    with qtbot.waitSignal(documents.document_added, timeout=WAIT_MS):
+        documents.add_files([CORPUS / "resumes" / "careerrag__sample-resume.docx"])
+    qtbot.waitUntil(lambda: documents.preview.currentWidget() is documents.text_view
+                    and "lakehouse" in documents.text_view.toPlainText(), timeout=WAIT_MS)
+    with qtbot.waitSignal(documents.document_added, timeout=WAIT_MS):
+        documents.add_files([RESUME])
+    qtbot.waitUntil(lambda: documents.model.rowCount() == 2 and documents.selected_document() is not None
+                    and documents.selected_document().file_name == RESUME.name, timeout=WAIT_MS)
+    assert documents.selected_document().is_default  # the newest resume becomes the default
+    older = documents.model.row_of(next(documents.model.document(r).uuid for r in range(2)
+                                        if documents.model.document(r).file_name.endswith(".docx")))
+    documents.table.selectRow(older)
+    assert documents.default_button.isEnabled()
+    documents.default_button.click()
+    qtbot.waitUntil(lambda: documents.selected_document() is not None and documents.selected_document().is_default,
+                    timeout=WAIT_MS)
+    documents.share_button.click()
+    qtbot.waitUntil(lambda: documents.selected_document() is not None
+                    and not documents.selected_document().shareable, timeout=WAIT_MS)
+    assert documents.share_button.text() == "Excluded from shares"
+    # An unsupported file gets one sentence, not a traceback.
+    bad = Path(window.vault_path).with_name("notes.bin")
+    bad.write_bytes(b"\x00\x01binary\xff" * 10)
+    documents.add_files([bad])
+    qtbot.waitUntil(lambda: not documents.message.isHidden(), timeout=WAIT_MS)
+    assert "not a supported document" in documents.message.text()
+
+
+def test_contact_point_dialog_validates_and_adds(qtbot, make_window, vault_path, template_vault):
+    window = make_window(vault_path)
+    unlock_by_key(qtbot, window, template_vault[1])
+    add_person_by_dialog(qtbot, window, "Lukas Novak")
+    profile = next(t for t in window.workspace.detail._tabs if type(t).__name__ == "ProfileTab")
+    qtbot.waitUntil(lambda: profile.person is not None and profile.add_button.isEnabled(), timeout=WAIT_MS)
+    profile.add_point()
+    from ui.contact_point_dialog import ContactPointDialog
+
+    dialog = next(d for d in profile.findChildren(ContactPointDialog) if d.isVisible())
+    dialog.kind.setCurrentIndex(dialog.kind.findData("phone"))
+    qtbot.keyClicks(dialog.value, "12")
+    dialog.source.setCurrentIndex(dialog.source.findData("old-document"))
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.errors.message_for("phone") != "", timeout=WAIT_MS)
+    assert "phone number" in dialog.errors.message_for("phone")
+    dialog.value.clear()
+    qtbot.keyClicks(dialog.value, "+420 601 123 456")
+    with qtbot.waitSignal(dialog.accepted, timeout=WAIT_MS):
+        dialog.save()
+    qtbot.waitUntil(lambda: profile.points_model.rowCount() == 1, timeout=WAIT_MS)
+    point = profile.points_model.point(0)
+    assert point.value == "+420601123456" and point.source == "old-document"
+    profile.points.selectRow(0)
+    PROMPTS.set_next_answer(False)
+    assert not profile.copy_selected()
+    assert PROMPTS.asked[-1] == "Taken from an old document"
