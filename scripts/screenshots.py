@@ -23,7 +23,7 @@ os.environ["CONTACT_VAULT_CONFIG_DIR"] = str(_TMP / "config")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # never touch a real keyring
 os.environ.pop("CONTACT_VAULT_PATH", None)
 
-from PySide6.QtCore import QCoreApplication, QEventLoop  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from ui.icons import app_icon  # noqa: E402
@@ -103,7 +103,14 @@ def seed(vault: Vault) -> None:
             vault.documents.add_file(person.uuid, CORPUS / "careerrag__sample-resume.docx", make_default=False)
 
 
+def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """The offscreen platform warns about window hints it cannot honour; everything else is shown."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
+    qInstallMessageHandler(_quiet_offscreen)
     folder = Path(argv[0] if argv else "screenshots").absolute()
     folder.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["contact-vault"])
