@@ -3,6 +3,10 @@ settings file contents, remember on this computer, shortcuts."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +144,31 @@ def test_screen_lock_signal_locks(qtbot, window):
     with qtbot.waitSignal(window.locked, timeout=WAIT_MS):
         window.screen_lock.on_active_changed(True)  # what org.freedesktop.ScreenSaver sends
     assert window.stack.currentWidget() is window.unlock_page
+
+
+_DBUS_CHILD = r"""
+import subprocess
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ui.locking import ScreenLockWatcher
+app = QApplication([])
+watcher = ScreenLockWatcher()
+hits = []
+watcher.screen_locked.connect(lambda: (hits.append(1), app.quit()))
+QTimer.singleShot(200, lambda: subprocess.run(
+    ["dbus-send", "--session", "--type=signal", "/org/freedesktop/ScreenSaver",
+     "org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true"], check=True))
+QTimer.singleShot(5000, app.quit)
+app.exec()
+print("connected", ",".join(watcher.connected), "locks", len(hits))
+"""
+
+
+@pytest.mark.skipif(not (shutil.which("dbus-run-session") and shutil.which("dbus-send")),
+                    reason="needs a D-Bus session daemon")
+def test_screen_saver_signal_on_a_real_session_bus(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    result = subprocess.run(["dbus-run-session", "--", sys.executable, "-c", _DBUS_CHILD], env=env,
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert "org.freedesktop.ScreenSaver" in result.stdout, result.stderr
+    assert result.stdout.strip().endswith("locks 1"), (result.stdout, result.stderr)

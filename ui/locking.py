@@ -74,12 +74,11 @@ class ScreenLockWatcher(QObject):
 
         session = QDBusConnection.sessionBus()
         if session.isConnected():
-            for service, path in (("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
-                                  ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver")):
-                iface = service
-                if session.connect(service, path, iface, "ActiveChanged", self,
-                                   "1on_active_changed(bool)"):
-                    self.connected.append(service)
+            for iface, path in (("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
+                                ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver")):
+                # Any sender: the name's owner varies by desktop, and a spurious lock is harmless.
+                if session.connect("", path, iface, "ActiveChanged", self, "1on_active_changed(bool)"):
+                    self.connected.append(iface)
         system = QDBusConnection.systemBus()
         session_id = os.environ.get("XDG_SESSION_ID")
         if system.isConnected() and session_id:
