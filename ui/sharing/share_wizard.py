@@ -48,6 +48,21 @@ from .recipients_dialog import RecipientsDialog
 
 PREVIEW_WIDTH = 420
 
+#: What to do about each refusal, in the wizard's words.
+MISSING = {
+    "no-authorisation": "the person's consent to share this with this recipient. Ask them, then log it.",
+    "expired": "a current authorisation. Ask the person to renew their consent, then log it.",
+    "revoked": "a current authorisation: the person withdrew this one. Share only if they agree again.",
+    "use-limit-reached": "a new authorisation: this one allowed no more shares.",
+    "not-yet-valid": "an authorisation that is already in force.",
+    "other-recipient": "consent for this recipient: the person agreed to someone else.",
+    "other-organisation": "consent for this recipient's organisation.",
+    "outside-scope": "consent covering every item chosen: untick what they did not agree to, or log their "
+                     "consent for it.",
+    "document-excluded": "a resume version that may be shared: this one is excluded (Documents tab).",
+    "person-locked": "the person's sharing policy is 'locked'. Change it in their profile only if they agree.",
+}
+
 
 @dataclass(frozen=True)
 class ShareContext:
@@ -221,9 +236,9 @@ class AuthorisationPage(QWizardPage):
                     f"Valid until: {day(a.valid_until)}; {limit}")
                 self.log_button.hide()
             else:
-                self.status.setText(f"This share is not authorised: {verdict.message}.\n\nWhat is missing: the "
-                                    "person's authorisation for this recipient covering every item chosen. "
-                                    "Log it once they have agreed; there is no other way to share.")
+                hint = MISSING.get(verdict.condition, MISSING["no-authorisation"])
+                self.status.setText(f"This share is not authorised: {verdict.message}.\n\nWhat is missing: {hint} "
+                                    "There is no other way to share.")
                 self.log_button.setVisible(verdict.condition not in ("person-locked", "document-excluded"))
             self.completeChanged.emit()
 
