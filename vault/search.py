@@ -206,7 +206,7 @@ class SearchService:
             raise BadSearchQuery(text, str(exc)) from exc
 
     def _run(self, match: str, limit: int, offset: int, kind: str | None) -> SearchResult:
-        conn: Any = self.vault.conn
+        conn: Any = self.vault.reader  # a never-writing connection ranks several times faster
         kind_filter = ""
         params: list[Any] = [match]
         if kind:

@@ -102,6 +102,7 @@ class Vault:
         self.clock = clock
         self.readonly = readonly
         self._depth = 0
+        self._reader: Any = None
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.uuid: str = meta["vault_uuid"]
         row = conn.execute(
@@ -257,6 +258,7 @@ class Vault:
             current = version
 
     def close(self) -> None:
+        self._close_reader()
         if self._conn is not None:
             with contextlib.suppress(sqlcipher3.Error):
                 if not self.readonly:
@@ -289,6 +291,27 @@ class Vault:
 
             raise VaultLocked()
         return self._conn
+
+    @property
+    def reader(self) -> Any:
+        """A second, read-only connection for read-heavy queries (search ranking).
+
+        Once a connection has written, SQLCipher's FTS5 ranking on it runs several times slower
+        (with temp_store=MEMORY); a connection that never writes keeps full speed. It sees
+        committed data only, so inside a transaction the main connection is returned instead.
+        """
+        conn = self.conn
+        if self._depth:
+            return conn
+        if self._reader is None:
+            self._reader = connect(self.path, self._key, readonly=True)
+        return self._reader
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            with contextlib.suppress(sqlcipher3.Error):
+                self._reader.close()
+            self._reader = None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -453,6 +476,7 @@ class Vault:
         except BaseException:
             _remove_db_files(tmp)
             raise
+        self._close_reader()
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._conn.close()
         self._conn = None

@@ -71,3 +71,33 @@ def test_person_pane_events_are_the_subject_events(vault):
     every = audit.query_events(vault.conn, subject_ids=[ada.uuid])
     assert [e.action for e in own] == ["person.created"]
     assert [e.action for e in every] == ["intro.requested", "person.created"]
+
+
+def test_bucketed_close_name_search_gives_the_first_match_in_list_order():
+    """The buckets answer exactly what a plain scan of the organisation's list answers."""
+    import re
+
+    from vault.importing.dedupe import normalise_name
+
+    rng = random.Random(11)
+    pieces = ["ann", "anne", "anna", "lee", "li", "kim", "kimm", "jo", "joe", "o'neil", "oneil", "2", "12", "de"]
+    index = MatchIndex()
+    for n in range(400):
+        index.add_name(Target(person_id=n), " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))), "Acme")
+
+    def plain_scan(full_name: str) -> Target | None:
+        name = normalise_name(full_name)
+        words, digits = name.count(" "), re.sub(r"\D", "", name)
+        for target, other in index.by_org["acme"]:
+            if other.count(" ") != words or re.sub(r"\D", "", other) != digits:
+                continue
+            if difflib.SequenceMatcher(None, name, other).ratio() >= NAME_RATIO:
+                return target
+        return None
+
+    for _ in range(400):
+        probe = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+        if normalise_name(probe) in index.names:
+            continue  # an exact name is matched before close names are looked at
+        found = index.find([], probe, "Acme")
+        assert (found[0] if found else None) == plain_scan(probe)

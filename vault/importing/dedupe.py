@@ -10,6 +10,7 @@ organisation.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class Target:
     row: int | None = None
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
@@ -37,6 +39,7 @@ def normalise_name(name: str) -> str:
     return " ".join(sorted(words))
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_org(org: str) -> str:
     text = normalise_name(org)
     return re.sub(r"\b(inc|ltd|llc|gmbh|ag|co|corp|corporation|company|the|sa|plc)\b", "", text).strip()
@@ -48,6 +51,9 @@ class MatchIndex:
         self.names: dict[str, list[tuple[Target, str]]] = {}
         self.by_org: dict[str, list[tuple[Target, str]]] = {}
         self._masks: dict[str, int] = {}
+        # Per organisation, the close-name candidates bucketed by (words, digits, length), each
+        # with its position in ``by_org`` so the first match in that order is still the answer.
+        self._org_buckets: dict[str, dict[tuple[int, str, int], list[tuple[int, Target, str]]]] = {}
 
     @classmethod
     def from_vault(cls, vault: Vault) -> MatchIndex:
@@ -68,7 +74,10 @@ class MatchIndex:
         org = normalise_org(organisation)
         self.names.setdefault(name, []).append((target, org))
         if org:
-            self.by_org.setdefault(org, []).append((target, name))
+            entries = self.by_org.setdefault(org, [])
+            bucket = self._org_buckets.setdefault(org, {}).setdefault(_shape(name), [])
+            bucket.append((len(entries), target, name))
+            entries.append((target, name))
 
     def add_points(self, target: Target, keys: list[tuple[str, str]]) -> None:
         for key in keys:
@@ -93,20 +102,34 @@ class MatchIndex:
             masks = self._masks
             mask = masks.get(name) or masks.setdefault(name, _letters(name))
             size = len(name)
-            words, digits = name.count(" "), re.sub(r"\D", "", name)
-            for target, other_name in self.by_org.get(org, []):
-                if other_name.count(" ") != words or re.sub(r"\D", "", other_name) != digits:
-                    continue  # another word, or "Person 12" against "Person 13": not a typo
-                other_mask = masks.get(other_name) or masks.setdefault(other_name, _letters(other_name))
-                other_size = len(other_name)
-                # The matched characters are at most each side's length minus its letters the
-                # other side lacks.
-                bound = min(size - (mask & ~other_mask).bit_count(), other_size - (other_mask & ~mask).bit_count())
-                if 2.0 * bound / (size + other_size) < NAME_RATIO:
+            words, digits, _ = _shape(name)
+            buckets = self._org_buckets.get(org, {})
+            best: tuple[int, Target] | None = None
+            # Only names with as many words and the same digits can match ("Person 12" against
+            # "Person 13" is not a typo), and only lengths whose ratio can reach NAME_RATIO.
+            for other_size in range(size // 2, size * 2 + 1):
+                if 2.0 * min(size, other_size) / (size + other_size) < NAME_RATIO:
                     continue
-                if difflib.SequenceMatcher(None, name, other_name).ratio() >= NAME_RATIO:
-                    return target, "close name at the same organisation"
+                for position, target, other_name in buckets.get((words, digits, other_size), ()):
+                    if best is not None and position > best[0]:
+                        break
+                    other_mask = masks.get(other_name) or masks.setdefault(other_name, _letters(other_name))
+                    # The matched characters are at most each side's length minus its letters the
+                    # other side lacks.
+                    bound = min(size - (mask & ~other_mask).bit_count(),
+                                other_size - (other_mask & ~mask).bit_count())
+                    if 2.0 * bound / (size + other_size) < NAME_RATIO:
+                        continue
+                    if difflib.SequenceMatcher(None, name, other_name).ratio() >= NAME_RATIO:
+                        best = (position, target)
+                        break
+            if best is not None:
+                return best[1], "close name at the same organisation"
         return None
+
+
+def _shape(name: str) -> tuple[int, str, int]:
+    return name.count(" "), re.sub(r"\D", "", name), len(name)
 
 
 def _letters(text: str) -> int:
