@@ -15,7 +15,7 @@ from ui.main_window import MainWindow
 from ui.settings import UiSettings
 from ui.sharing.share_wizard import ShareWizard
 from ui.worker import VaultWorker
-from vault import package
+from vault import audit, package
 from vault.config import AppConfig
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
@@ -79,6 +79,11 @@ def test_wizard_cannot_reach_save_without_authorisation_and_then_writes_a_verifi
     wizard.next()
     qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
     assert wizard.currentPage() is page
+    refused: list[list[object]] = []
+    worker.call(lambda v: audit.query_events(v.conn, subject_ids=[ids["person"]], actions=["share.refused"]),
+                refused.append)
+    qtbot.waitUntil(lambda: bool(refused), timeout=WAIT_MS)
+    assert [e.details["condition"] for e in refused[0]] == ["no-authorisation"]
 
     # An authorisation for someone else at Acme does not help either.
     page.log_authorisation()

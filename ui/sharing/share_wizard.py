@@ -1,8 +1,9 @@
 """The share wizard: items → recipient → matching authorisation → stamped preview → save.
 
-The wizard only asks; the core decides. The authorisation page runs the core's share check
-(without side effects) and stays incomplete, so Next and Save are unreachable, until an
-authorisation covers exactly this share; it then offers "Log authorisation…" and nothing else.
+The wizard only asks; the core decides. The authorisation page runs the core's share check (a
+refusal is audited, as any refused attempt) and stays incomplete, so Next and Save are
+unreachable, until an authorisation covers exactly this share; until then it offers
+"Log authorisation…" and nothing else.
 Saving calls ``package.build_share``, which runs the same check again (audited) before
 anything is written. The preview is rendered from memory (QBuffer → QPdfDocument).
 """
@@ -37,7 +38,7 @@ from ui.worker import VaultWorker
 from vault import package
 from vault.authorisations import FIELDS, Authorisation, Verdict, day
 from vault.documents import Document
-from vault.errors import VaultError
+from vault.errors import ShareNotAuthorised, VaultError
 from vault.people import Person
 from vault.recipients import Recipient
 from vault.stamping import stamp_pdf_isolated
@@ -99,6 +100,16 @@ def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: 
         else:
             others.append(doc.file_name)
     return Preview(pdf, name, others)
+
+
+def attempt(vault: Vault, person_uuid: str, recipient_uuid: str | None, items: list[str]) -> Verdict:
+    """The core's share check, as a share attempt: a refusal is audited like any other."""
+    if recipient_uuid is None:
+        return Verdict(None, "no-authorisation", "choose a recipient")
+    try:
+        return Verdict(vault.authorisations.check(person_uuid, recipient_uuid, items))
+    except ShareNotAuthorised as refused:
+        return Verdict(None, refused.condition, refused.message.removeprefix("Share refused: "))
 
 
 class ItemsPage(QWizardPage):
@@ -247,7 +258,7 @@ class AuthorisationPage(QWizardPage):
             self.status.setText(str(error))
             self.completeChanged.emit()
 
-        self.share.worker.call(lambda v: v.authorisations.evaluate(person, recipient, items), done, failed)
+        self.share.worker.call(lambda v: attempt(v, person, recipient, items), done, failed)
 
     def log_authorisation(self) -> None:
         scope = sorted({"resume" if i.startswith("document:") else i for i in self.share.items()},
