@@ -150,7 +150,7 @@ def _describe_recipient(r: Recipient) -> str:
 
 
 def _describe_auth(a: Authorisation, now: str) -> str:
-    limit = f", {a.uses}/{a.max_uses} used" if a.max_uses else f", used {a.uses}x"
+    limit = f", {a.uses} of {a.max_uses} uses made" if a.max_uses else f", {a.uses} share(s) made"
     text = (f"{a.uuid[:8]}  {a.status(now):13} to {a.grantee}: {', '.join(a.scope)}; {a.method}, obtained "
             f"{day(a.obtained_at)}, valid until {day(a.valid_until)}{limit}; purpose: {a.purpose}")
     if a.revoked_at:
@@ -290,7 +290,7 @@ def cmd_shares(ctx: CliContext) -> int:
         ctx.emit([r.to_json() for r in rows],
                  "\n".join(f"{r.created_at[:16]}  {r.person_name:24.24}  to {r.recipient_name}"
                            f"{' (' + r.organisation_name + ')' if r.organisation_name else ''}  "
-                           f"{', '.join(i.split(':')[0] for i in r.items)}  package {r.package_id[:8]}"
+                           f"{', '.join('resume' if i.startswith('document:') else i for i in r.items)}  package {r.package_id[:8]}"
                            for r in rows) or "No shares yet.")
     return 0
 
