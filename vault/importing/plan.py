@@ -123,6 +123,13 @@ def detect_format(data: bytes, file_name: str) -> str:
     head = data[:4096].replace(b"\x00", b"").upper()
     if b"BEGIN:VCARD" in head:
         return "vcard"
+    # Which exporter wrote the CSV only names it in the report; columns are read the same way.
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"NOTES:") or b"CONNECTED ON" in head:
+        return "linkedin"
+    if b"E-MAIL 1 - VALUE" in head or b"GROUP MEMBERSHIP" in head:
+        return "google"
+    if b"E-MAIL ADDRESS" in head and (b"BUSINESS" in head or b"E-MAIL 2 ADDRESS" in head) or b"E-MAIL-ADRESSE" in head:
+        return "outlook"
     return "csv"
 
 
