@@ -217,3 +217,39 @@ def test_recipients_manager_and_introduction_requests(qtbot, worker, vault_path,
     intros.reload()
     qtbot.waitUntil(lambda: intros.table.item(0, 0) is not None and intros.table.item(0, 0).text() == "authorised",
                     timeout=WAIT_MS)
+
+
+def test_share_action_warns_about_the_represent_window_before_and_after_saving(
+        qtbot, vault_path, template_vault, clock, tmp_path):
+    ids = seed(vault_path, template_vault[1], clock, tmp_path)
+    with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "c")) as v:
+        v.authorisations.log(ids["person"], organisation="Acme", scope=["resume"], purpose="Role", method="email",
+                             obtained_at="2026-02-01")
+        package.build_share(v, ids["person"], "Carol Client", [f"document:{ids['doc']}"], tmp_path / "first.zip")
+    worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+    window = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    worker.open(vault_path, raw_key=template_vault[1], on_result=window.unlock_page._opened,
+                on_error=window.unlock_page._failed)
+    qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=WAIT_MS)
+    window.workspace.show_person(ids["person"])
+    qtbot.waitUntil(lambda: window.current_person_uuid() == ids["person"], timeout=WAIT_MS)
+    window.sharing.share_action.trigger()
+    wizard = window.sharing.wizard
+    qtbot.waitUntil(lambda: wizard is not None and wizard.loaded, timeout=WAIT_MS)
+    wizard.next()
+    wizard.recipient_page.combo.setCurrentIndex(wizard.recipient_page.combo.findText("Bob Client (Acme)"))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.auth_page.isComplete(), timeout=WAIT_MS)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview_page.loaded, timeout=WAIT_MS)
+    assert "right-to-represent" in wizard.preview_page.note.text()
+    wizard.next()
+    wizard.save_page.path.setText(str(tmp_path / "second.zip"))
+    with qtbot.waitSignal(wizard.saved, timeout=WAIT_MS):
+        wizard.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: "Share package saved" in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.sharing.shares_tab.table.rowCount() == 2, timeout=WAIT_MS)
+    window.close()

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from vault.package import ShareResult
 
 from .authorisations_tab import AuthorisationsTab
 from .expiring_view import ExpiringView
@@ -57,7 +61,18 @@ class SharingUi:
         if not person_uuid or not self.window.is_unlocked:
             return
         self.wizard = ShareWizard(self.window.worker, person_uuid, self.window)
+        self.wizard.saved.connect(self._saved)
         self.wizard.open()
+
+    def _saved(self, result: ShareResult) -> None:
+        text = f"Share package saved: {result.path}"
+        if result.warnings:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Share saved",
+                              f"{text}\n\nWarning: {'; '.join(result.warnings)}.", QMessageBox.StandardButton.Ok,
+                              self.window)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        self.window.statusBar().showMessage(text, 10_000)
 
     def manage_recipients(self) -> None:
         if self.window.is_unlocked:

@@ -82,6 +82,7 @@ class Preview:
     pdf: bytes
     name: str
     others: list[str]
+    warnings: list[str]
 
 
 def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: list[str], auth_uuid: str) -> Preview:
@@ -99,7 +100,8 @@ def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: 
             name = doc.file_name
         else:
             others.append(doc.file_name)
-    return Preview(pdf, name, others)
+    warnings = package.represent_warnings(vault, vault.people.resolve(person_uuid), rec.id)
+    return Preview(pdf, name, others, warnings)
 
 
 def attempt(vault: Vault, person_uuid: str, recipient_uuid: str | None, items: list[str]) -> Verdict:
@@ -303,9 +305,11 @@ class PreviewPage(QWizardPage):
         row.addWidget(self.password, 1)
         layout.addLayout(row)
         self.loaded = False
+        self.warnings: list[str] = []
 
     def initializePage(self) -> None:
         self.loaded = False
+        self.warnings = []
         self.image.clear()
         self.note.setText("Stamping the preview…")
         auth = self.share.auth_page.authorisation()
@@ -323,7 +327,9 @@ class PreviewPage(QWizardPage):
             fields = [i for i in items if not i.startswith("document:")]
             if fields:
                 notes.append(f"A contact card with only: {', '.join(fields)}.")
+            notes += [f"Warning: {w}." for w in preview.warnings]
             self.note.setText(" ".join(notes) or "Nothing to preview.")
+            self.warnings = preview.warnings
             self.loaded = True
             self.completeChanged.emit()
 
