@@ -59,3 +59,7 @@ def test_cli_retention_list_and_erase(vault, clock, tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     after = subprocess.run([*CLI, "retention", "list"], env=env, capture_output=True, text=True)
     assert "(0 past their retention date" in after.stdout
+    period = subprocess.run([*CLI, "retention", "period", "12", "--json"], env=env, capture_output=True, text=True)
+    assert json.loads(period.stdout) == {"months": 12}
+    bad = subprocess.run([*CLI, "retention", "period", "0"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1 and "between 1 and 1200" in bad.stderr
