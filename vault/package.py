@@ -40,7 +40,7 @@ from .atomic import write_atomic
 from .authorisations import FIELDS, Authorisation, day
 from .clock import iso_ms, parse_iso
 from .documents import safe_file_name
-from .errors import NotFound, PackageInvalid, ValidationError
+from .errors import Ambiguous, NotFound, PackageInvalid, ValidationError
 from .identity import PublicIdentity, verify_minisign
 from .people import NewContactPoint, PersonFields
 from .stamping import CoverSheet, StampText, cover_sheet_pdf, stamp_pdf_isolated
@@ -728,7 +728,7 @@ def import_package(vault: Vault, path: str | os.PathLike[str], *, sender_key: st
                     rec = None
                 elif not rec.public_key:
                     rec = vault.recipients.update(rec.id, public_key=sender["public_key"])
-            except NotFound:
+            except (NotFound, Ambiguous):
                 rec = None
         if rec is None:
             rec = vault.recipients.add(str(sender.get("name") or "Unknown sender"), email=str(sender.get("email", "")),
