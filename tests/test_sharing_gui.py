@@ -162,15 +162,19 @@ def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, t
     qtbot.waitUntil(lambda: auth_tab.table.rowCount() == 1 and shares_tab.table.rowCount() == 1, timeout=WAIT_MS)
     assert auth_tab.table.item(0, 0).text() == "active"
     assert auth_tab.table.item(0, 7).text() == "1"
+    expiring = window.sharing.expiring
+    expiring.reload()
+    qtbot.waitUntil(lambda: expiring.table.rowCount() == 1, timeout=WAIT_MS)
+    assert expiring.table.item(0, 0).text() == "2026-03-10" and expiring.table.item(0, 1).text() == "Jane Doe"
     # Revoke from the tab, with a reason.
     auth_tab.table.selectRow(0)
     auth_tab.reason.setText("withdrew")
     auth_tab.revoke_button.click()
     qtbot.waitUntil(lambda: auth_tab.table.item(0, 0) is not None and auth_tab.table.item(0, 0).text() == "revoked",
                     timeout=WAIT_MS)
-    # The expiring view lists what ends within 30 days (revoked ones are not renewable, so none).
     window.lock()
     assert auth_tab.table.rowCount() == 0 and shares_tab.table.rowCount() == 0
+    assert expiring.table.rowCount() == 0
     assert not window.sharing.share_action.isEnabled()
     assert auth.uuid
     window.close()
