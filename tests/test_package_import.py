@@ -173,3 +173,35 @@ def test_flipped_resume_byte_is_refused(receiver, good, tmp_path):
     with pytest.raises(PackageInvalid, match=name):
         package.import_package(receiver, bad)
     assert snapshot(receiver) == before
+
+
+@pytest.mark.parametrize("break_it", ["files-not-a-list", "no-obtained-at", "email-not-a-list"])
+def test_a_validly_signed_but_malformed_manifest_is_refused_cleanly(receiver, good, tmp_path, break_it):
+    """A hostile sender can sign anything: the shape is checked before any field is used."""
+    import json
+
+    import rfc8785
+
+    from vault.identity import OwnerKey
+
+    with zipfile.ZipFile(good) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    private, _public = OwnerKey.generate()
+    key = OwnerKey(private)
+    manifest["sender"]["public_key"] = key.public.minisign_base64()
+    if break_it == "files-not-a-list":
+        manifest["files"] = "everything"
+    elif break_it == "no-obtained-at":
+        del manifest["authorisation"]["obtained_at"]
+    else:
+        manifest["person"]["email"] = "jane@example.com"
+    manifest["files"] = [f for f in manifest["files"] if f["name"] != "sender.pub"] \
+        if isinstance(manifest["files"], list) else manifest["files"]
+    body = rfc8785.dumps(manifest)
+    changed = {"manifest.json": body, "sender.pub": key.public.minisign_public_key_file().encode(),
+               "manifest.json.minisig": key.minisign(body, f"package:{manifest['package_id']} time:x").encode()}
+    bad = rewrite(good, tmp_path / "hostile.zip", changed)
+    before = snapshot(receiver)
+    with pytest.raises(PackageInvalid, match="not a Contact Vault manifest this version reads"):
+        package.import_package(receiver, bad)
+    assert snapshot(receiver) == before

@@ -573,6 +573,25 @@ def _culprit(entries: dict[str, bytes], candidates: tuple[str, ...]) -> str | No
     return None
 
 
+def _shape_ok(manifest: dict[str, Any]) -> bool:
+    """The fields this version reads have the types it expects (a signer may still be hostile)."""
+    files, sender, auth = manifest.get("files"), manifest.get("sender"), manifest.get("authorisation")
+    person, recipient = manifest.get("person", {}), manifest.get("recipient", {})
+    if not (isinstance(files, list) and all(isinstance(f, dict) and isinstance(f.get("name"), str)
+                                            and isinstance(f.get("size"), int) and isinstance(f.get("sha256"), str)
+                                            for f in files)):
+        return False
+    if not (isinstance(sender, dict) and isinstance(sender.get("public_key"), str)):
+        return False
+    if not (isinstance(auth, dict) and isinstance(auth.get("obtained_at"), str)
+            and isinstance(auth.get("scope"), list) and isinstance(auth.get("valid_until"), str | None)):
+        return False
+    if not (isinstance(person, dict) and isinstance(recipient, dict)
+            and all(isinstance(person.get(k, []), list) for k in FIELDS)):
+        return False
+    return isinstance(manifest.get("package_id"), str) and isinstance(manifest.get("items", []), list)
+
+
 def verify_entries(entries: dict[str, bytes], *, sender_key: str | None, now: str) -> VerifyReport:
     report = VerifyReport()
     for required in (MANIFEST, SIGNATURE):
@@ -608,7 +627,7 @@ def verify_entries(entries: dict[str, bytes], *, sender_key: str | None, now: st
     # Signed: now the manifest may be parsed.
     try:
         manifest = json.loads(entries[MANIFEST])
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not _shape_ok(manifest):
             raise ValueError("unknown format")
         files = manifest["files"]
         sender = manifest["sender"]
