@@ -68,6 +68,9 @@ class MainWindow(QMainWindow):
     def __init__(self, worker: VaultWorker | None = None, *, settings: UiSettings | None = None,
                  vault_path: Path | None = None) -> None:
         super().__init__()
+        from .accessibility import install as install_accessibility
+
+        install_accessibility()  # Tab leaves lists and text areas; icon-only buttons get names
         self.worker = worker or VaultWorker(self)
         self.settings = settings or UiSettings()
         self.vault_path = vault_path or paths.resolve_vault_path()
