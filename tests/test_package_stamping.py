@@ -169,3 +169,29 @@ def test_isolated_child_stamps_the_same_way_and_reports_failures():
     assert AUTH_ID in stamped.pages[0].extract_text()
     with pytest.raises(StampFailed, match="broken.pdf cannot be stamped"):
         stamp_pdf_isolated(b"%PDF-1.7\nbroken", STAMP, file_name="broken.pdf")
+
+
+UNICODE_STAMP = StampText(
+    sender="Zoë Recruiter (Северный Талант)", recipient="Юлия Петрова (Ωmega Σystems)", shared_on="2026-03-01",
+    purpose="Ведущий инженер", authorisation_id=AUTH_ID, method="email", obtained_on="2026-02-01",
+    valid_until="2026-06-30", package_id=PACKAGE_ID,
+)
+
+
+@pytest.mark.skipif(__import__("vault.stamping", fromlist=["unicode_font"]).unicode_font() is None,
+                    reason="no Unicode TrueType font on this system (the band falls back to '?')")
+def test_non_latin_names_are_stamped_readably_with_a_unicode_font():
+    source = CORPUS / "resumes" / "rendercv__John_Doe_ModerncvTheme_CV.pdf"
+    original = PdfReader(source)
+    stamped = PdfReader(io.BytesIO(stamp_pdf(source.read_bytes(), UNICODE_STAMP, file_name=source.name)))
+    assert len(stamped.pages) == len(original.pages)
+    for before, after in zip(original.pages, stamped.pages, strict=True):
+        assert list(after.mediabox) == list(before.mediabox)
+        text = after.extract_text()
+        assert AUTH_ID in text and "Юлия Петрова (Ωmega Σystems)" in text and "Zoë Recruiter" in text
+    cover = PdfReader(io.BytesIO(cover_sheet_pdf(CoverSheet(
+        person="Алексей Смирнов", sender="Zoë", sender_fingerprint="ab" * 16, recipient="Юлия Петрова",
+        items=["resume"], purpose="Ведущий инженер", method="email", obtained_on="2026-02-01",
+        valid_until="2026-06-30", max_uses="no limit", authorisation_id=AUTH_ID, package_id=PACKAGE_ID,
+        created_at="2026-03-01T09:30:00.000Z", evidence="note"))))
+    assert "Алексей Смирнов" in cover.pages[0].extract_text()

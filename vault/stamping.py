@@ -7,8 +7,10 @@ plain text in a standard font, so it is readable and extractable (pypdf, pdftote
 paste). Page rotation is honoured: the band sits at the bottom as the reader sees the page.
 
 The page's content streams are wrapped, never parsed, so odd but valid content stamps the
-same way as clean content. Fonts: Helvetica with WinAnsi encoding; characters outside it are
-shown as '?' in the band (the cover sheet and manifest carry the exact text).
+same way as clean content. Fonts: Helvetica with WinAnsi encoding when every character fits it;
+otherwise (Cyrillic, Greek, … names) the band is drawn with a Unicode TrueType font found on the
+system (DejaVu Sans, Arial) as a form XObject, and only when none exists are the characters that
+do not fit shown as '?' (the manifest always carries the exact text).
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def _pdf_string(text: str) -> str:
     return "(" + "".join(out) + ")"
 
 
-def _wrap(text: str, size: float, width: float) -> list[str]:
+def _wrap(text: str, size: float, width: float, font: str = "Helvetica") -> list[str]:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     words = text.split(" ")
@@ -133,7 +135,7 @@ def _wrap(text: str, size: float, width: float) -> list[str]:
     current = ""
     for word in words:
         trial = f"{current} {word}" if current else word
-        if current and stringWidth(trial, "Helvetica", size) > width:
+        if current and stringWidth(trial, font, size) > width:
             lines.append(current)
             current = word
         else:
@@ -143,11 +145,11 @@ def _wrap(text: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def _layout(texts: Sequence[str], width: float, height: float) -> tuple[float, list[str]]:
+def _layout(texts: Sequence[str], width: float, height: float, font: str = "Helvetica") -> tuple[float, list[str]]:
     """The largest font size (≤ MAX_FONT) at which the wrapped lines fit the band."""
     size = MAX_FONT
     while True:
-        lines = [line for text in texts for line in _wrap(text, size, width)]
+        lines = [line for text in texts for line in _wrap(text, size, width, font)]
         if len(lines) * size * 1.22 <= height or size <= MIN_FONT:
             return size, lines
         size -= 0.25
@@ -170,6 +172,87 @@ def _band_stream(width: float, band: float, texts: Sequence[str]) -> str:
         ops.append(f"{_pdf_string(line)} Tj" if index == 0 else f"T* {_pdf_string(line)} Tj")
     ops.append("ET")
     return "\n".join(ops)
+
+
+UNICODE_FONT = "CVStampUnicode"
+UNICODE_FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
+    "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
+    "/Library/Fonts/Arial Unicode.ttf",
+    "C:\\Windows\\Fonts\\arial.ttf",
+)
+_unicode_font: list[str | None] = []
+
+
+def unicode_font() -> str | None:
+    """Register (once) the first Unicode TrueType font found; its reportlab name, or None."""
+    if not _unicode_font:
+        from reportlab.lib.fonts import addMapping
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        found = None
+        for path in UNICODE_FONT_FILES:
+            if os.path.isfile(path):
+                try:
+                    pdfmetrics.registerFont(TTFont(UNICODE_FONT, path))
+                except Exception:  # an unreadable font file: try the next one
+                    continue
+                for bold in (0, 1):
+                    for italic in (0, 1):
+                        addMapping(UNICODE_FONT, bold, italic, UNICODE_FONT)
+                found = UNICODE_FONT
+                break
+        _unicode_font.append(found)
+    return _unicode_font[0]
+
+
+def needs_unicode(texts: Sequence[str]) -> bool:
+    """True when some character cannot be written in WinAnsi (Helvetica's encoding)."""
+    try:
+        "".join(texts).encode("cp1252")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _band_xobject(writer: PdfWriter, width: float, band: float, texts: Sequence[str], font: str) -> IndirectObject:
+    """The band drawn by reportlab with an embedded TrueType subset, as a form XObject."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
+    from reportlab.pdfgen import canvas
+
+    pad_x = max(4.0, width * 0.02)
+    pad_y = max(1.5, band * 0.08)
+    size, lines = _layout(texts, width - 2 * pad_x, band - 2 * pad_y, font)
+    leading = size * 1.22
+    top = pad_y + (band - 2 * pad_y + leading * len(lines)) / 2 - size
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(width, band), invariant=1)
+    pdf.setFillColorRGB(0.93, 0.95, 0.98)
+    pdf.rect(0, 0, width, band, stroke=0, fill=1)
+    pdf.setStrokeColorRGB(0.35, 0.42, 0.55)
+    pdf.setLineWidth(0.6)
+    pdf.line(0, band, width, band)
+    pdf.setFillColorRGB(0.08, 0.1, 0.16)
+    text = pdf.beginText(pad_x, top)
+    text.setFont(font, size, leading)
+    for line in lines:
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.showPage()
+    pdf.save()
+    drawn = PdfReader(io.BytesIO(out.getvalue())).pages[0]
+    form = DecodedStreamObject()
+    form.set_data(drawn.get_contents().get_data())
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(band)])
+    form[NameObject("/Resources")] = drawn["/Resources"].clone(writer)
+    return writer._add_object(form)
 
 
 def _font_dict() -> DictionaryObject:
@@ -201,7 +284,9 @@ def _inherited(page: DictionaryObject, key: str) -> object | None:
     return None
 
 
-def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str], font_ref: IndirectObject) -> None:
+def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str], font_ref: IndirectObject,
+                unicode_bands: dict[tuple[float, float], IndirectObject] | None = None) -> None:
+    """Stamp one page; ``unicode_bands`` (a cache by size) switches to the TrueType band."""
     from pypdf.generic import (
         ArrayObject,
         DictionaryObject,
@@ -233,11 +318,22 @@ def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str],
         fonts.update(resources["/Font"].get_object())
     fonts[NameObject(FONT_NAME)] = font_ref
     resources[NameObject("/Font")] = fonts
+    band_ops = _band_stream(vw, band, texts)
+    if unicode_bands is not None:
+        key = (round(vw, 3), round(band, 3))
+        if key not in unicode_bands:
+            unicode_bands[key] = _band_xobject(writer, vw, band, texts, UNICODE_FONT)
+        xobjects = DictionaryObject()
+        if "/XObject" in resources:
+            xobjects.update(resources["/XObject"].get_object())
+        xobjects[NameObject("/CVStampBand")] = unicode_bands[key]
+        resources[NameObject("/XObject")] = xobjects
+        band_ops = "/CVStampBand Do"
     page[NameObject("/Resources")] = resources
 
     before = (f"q {_cm(to_page)} 0 {_num(band)} {_num(vw)} {_num(vh - band)} re W n "
               f"{_cm(_then(to_visual, shrink))}\n")
-    after = f"\nQ\nq {_cm(to_page)}\n{_band_stream(vw, band, texts)}\nQ\n"
+    after = f"\nQ\nq {_cm(to_page)}\n{band_ops}\nQ\n"
     contents = ArrayObject([_stream(writer, before)])
     raw = page.raw_get("/Contents") if "/Contents" in page else None
     if raw is not None:
@@ -283,8 +379,11 @@ def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", p
             raise StampFailed(file_name, "it has no pages")
         font_ref = writer._add_object(_font_dict())
         texts = stamp.lines()
+        bands: dict[tuple[float, float], IndirectObject] | None = None
+        if needs_unicode(texts) and unicode_font() is not None:
+            bands = {}
         for page in writer.pages:
-            _stamp_page(writer, page, texts, font_ref)
+            _stamp_page(writer, page, texts, font_ref, bands)
         info = {k: str(v) for k, v in (reader.metadata or {}).items() if isinstance(k, str)}
         info.update({
             "/ContactVaultPackage": stamp.package_id,
@@ -399,6 +498,10 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=10.5, leading=14)
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor="#333333")
+    words = [sheet.person, sheet.sender, sheet.recipient, sheet.purpose, *sheet.items, sheet.evidence]
+    if needs_unicode(words) and unicode_font() is not None:
+        for style in (styles["Title"], body, small):
+            style.fontName = UNICODE_FONT
     e = escape
     story = [
         Paragraph("Authorisation to share", styles["Title"]),
