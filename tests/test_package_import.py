@@ -205,3 +205,17 @@ def test_a_validly_signed_but_malformed_manifest_is_refused_cleanly(receiver, go
     with pytest.raises(PackageInvalid, match="not a Contact Vault manifest this version reads"):
         package.import_package(receiver, bad)
     assert snapshot(receiver) == before
+
+
+def test_a_package_claiming_a_known_sender_but_signed_by_another_key_is_refused(vault, receiver, good):
+    from vault.identity import OwnerKey
+
+    private, _ = OwnerKey.generate()
+    receiver.recipients.add("Rita Recruiter", public_key=OwnerKey(private).public.minisign_public_key_file())
+    before = snapshot(receiver)
+    with pytest.raises(PackageInvalid, match="signed with a different key than the one on file"):
+        package.import_package(receiver, good)
+    assert snapshot(receiver) == before
+    # The user confirmed the new key out of band: importing with it is allowed.
+    result = package.import_package(receiver, good, sender_key=vault.owner.identity.minisign_public_key_file())
+    assert receiver.recipients.get(result.sender_recipient_id).public_key == vault.owner.identity.minisign_base64()

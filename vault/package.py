@@ -730,6 +730,12 @@ def import_package(vault: Vault, path: str | os.PathLike[str], *, sender_key: st
         raise PackageInvalid(f"{MANIFEST} names no person")
     sender = manifest["sender"]
     upstream_auth = manifest["authorisation"]
+    if sender_key is None and vault.recipients.find_by_key(sender["public_key"]) is None:
+        for known in vault.recipients.list():
+            if known.public_key and known.name.casefold() == str(sender.get("name", "")).casefold():
+                raise PackageInvalid(
+                    f"it claims to come from {known.name}, but is signed with a different key than the one on "
+                    "file for them; confirm their new key by another channel and pass it with --sender-key")
     docs = [(f["name"], entries[f["name"]]) for f in manifest["files"] if f.get("role") == "resume"]
     cover = entries.get(COVER)
     prepared = {name: vault.documents.prepare(data, name) for name, data in docs}
