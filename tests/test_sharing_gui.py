@@ -256,4 +256,15 @@ def test_share_action_warns_about_the_represent_window_before_and_after_saving(
         wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: "Share package saved" in window.statusBar().currentMessage(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.sharing.shares_tab.table.rowCount() == 2, timeout=WAIT_MS)
+    # Tools ▸ Verify / Import share package (file chosen, dialog skipped).
+    window.sharing.verify_package_file(str(tmp_path / "second.zip"))
+    qtbot.waitUntil(lambda: "VALID" in window.sharing.last_message, timeout=WAIT_MS)
+    assert "NOT VALID" not in window.sharing.last_message
+    window.sharing.import_package_file(str(tmp_path / "second.zip"))
+    qtbot.waitUntil(lambda: window.sharing.last_message.startswith("Package imported"), timeout=WAIT_MS)
+    imported: list[list[object]] = []
+    worker.call(lambda v: v.conn.execute("SELECT sharing_policy FROM people WHERE origin LIKE 'package:%'")
+                .fetchall(), imported.append)
+    qtbot.waitUntil(lambda: bool(imported), timeout=WAIT_MS)
+    assert imported[0] == [("locked",)]
     window.close()

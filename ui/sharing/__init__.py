@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from vault.package import ShareResult
+from vault.package import ImportResult, ShareResult, VerifyReport, import_package, verify_package
 
 from .authorisations_tab import AuthorisationsTab
 from .expiring_view import ExpiringView
@@ -51,7 +52,15 @@ class SharingUi:
         self.intros_action = QAction("&Introduction requests…", window)
         self.intros_action.triggered.connect(lambda _c=False: self.introductions())
         window.add_menu_action("Tools", self.intros_action)
-        actions = (self.share_action, self.recipients_action, self.intros_action)
+        self.import_action = QAction("I&mport share package…", window)
+        self.import_action.triggered.connect(lambda _c=False: self.choose_package(self.import_package_file))
+        window.add_menu_action("Tools", self.import_action)
+        self.verify_action = QAction("&Verify share package…", window)
+        self.verify_action.triggered.connect(lambda _c=False: self.choose_package(self.verify_package_file))
+        window.add_menu_action("Tools", self.verify_action)
+        self.last_message = ""
+        actions = (self.share_action, self.recipients_action, self.intros_action, self.import_action,
+                   self.verify_action)
         for action in actions:
             action.setEnabled(window.is_unlocked)
         window.locked.connect(lambda: [a.setEnabled(False) for a in actions])
@@ -73,6 +82,36 @@ class SharingUi:
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
         self.window.statusBar().showMessage(text, 10_000)
+
+    def choose_package(self, then: Callable[[str], None]) -> None:
+        if self.window.is_unlocked:
+            path, _ = QFileDialog.getOpenFileName(self.window, "Share package", "", "Share package (*.zip)")
+            if path:
+                then(path)
+
+    def import_package_file(self, path: str) -> None:
+        """Verify (signature first) and import; the person arrives locked with the upstream consent."""
+
+        def done(result: ImportResult) -> None:
+            self.window.worker.notify_changed(result.person_id)
+            self.window.workspace.show_person(result.person_id)
+            self._tell(QMessageBox.Icon.Information, "Package imported: the person's sharing is locked, with the "
+                       f"sender's authorisation {result.authorisation_id} attached.")
+
+        self.window.run_with_progress("Verifying and importing the package…",
+                                      lambda v: import_package(v, path), done)
+
+    def verify_package_file(self, path: str) -> None:
+        def done(report: VerifyReport) -> None:
+            self._tell(QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning, report.summary())
+
+        self.window.run_with_progress("Verifying the package…", lambda v: verify_package(path, now=v.now()), done)
+
+    def _tell(self, kind: QMessageBox.Icon, text: str) -> None:
+        self.last_message = text
+        box = QMessageBox(kind, "Share package", text, QMessageBox.StandardButton.Ok, self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def manage_recipients(self) -> None:
         if self.window.is_unlocked:
