@@ -86,6 +86,9 @@ def test_cli_package_passes_stock_minisign_and_sha256sum_and_the_whole_flow(tmp_
                          "--organisation", "Acme", check=True).stdout)
     assert run(env, "recipient", "show", "bob@acme.example", check=True).stdout.startswith("Bob Client")
     assert "Bob Client" in run(env, "recipient", "list", check=True).stdout
+    run(env, "organisation", "edit", "Acme", "--website", "https://acme.example", check=True)
+    assert [o["website"] for o in json.loads(jrun(env, "organisation", "list", check=True).stdout)] == [
+        "https://acme.example"]
 
     refused = run(env, "share", person["id"][:8], "--recipient", "Bob Client", "--out", str(tmp_path / "x.zip"))
     assert refused.returncode == 1 and "no authorisation" in refused.stderr

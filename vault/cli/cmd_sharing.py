@@ -41,6 +41,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("name")
     p.add_argument("--website", default="")
     p.set_defaults(func=cmd_organisation_add)
+    p = osub.add_parser("edit", parents=[common], help="rename or annotate an organisation")
+    p.add_argument("organisation")
+    p.add_argument("--name")
+    p.add_argument("--website")
+    p.add_argument("--notes")
+    p.set_defaults(func=cmd_organisation_edit)
     p = osub.add_parser("list", parents=[common], help="list organisations")
     p.set_defaults(func=cmd_organisation_list)
 
@@ -196,6 +202,14 @@ def cmd_organisation_add(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         org = vault.recipients.add_organisation(ctx.args.name, website=ctx.args.website)
         ctx.emit(org.to_json(), f"Added organisation {org.name} ({org.uuid})")
+    return 0
+
+
+def cmd_organisation_edit(ctx: CliContext) -> int:
+    a = ctx.args
+    with ctx.open_vault() as vault:
+        org = vault.recipients.update_organisation(a.organisation, name=a.name, website=a.website, notes=a.notes)
+        ctx.emit(org.to_json(), f"Updated organisation {org.name}")
     return 0
 
 
