@@ -43,6 +43,9 @@ def app_version() -> str:
     try:
         return version("contact-vault")
     except PackageNotFoundError:
+        bundled = Path(getattr(sys, "_MEIPASS", "")) / "VERSION"  # written by build.spec
+        if getattr(sys, "frozen", False) and bundled.is_file():
+            return bundled.read_text("utf-8").strip()
         return "unknown (package metadata missing)"
 
 
