@@ -237,3 +237,22 @@ def test_palettes_keep_text_readable_on_every_screen(qtbot, window: MainWindow, 
     for screen in screens[1:]:
         screen.close()
     assert app is not None
+
+
+def test_first_run_and_unlock_pages_are_keyboard_reachable(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.lock()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.unlock_page and not window.worker.busy,
+                    timeout=WAIT_MS)
+    expected = focusable(window)
+    assert window.unlock_page.passphrase in expected and window.unlock_page.unlock_button in expected
+    seen = tab_through(qtbot, window, window.unlock_page.passphrase)
+    assert [describe(w) for w in expected if w not in seen] == []
+
+    window.vault_path = tmp_path / "new" / "vault.cvault"
+    window.show_first_run()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.first_run, timeout=WAIT_MS)
+    qtbot.wait(100)
+    expected = focusable(window)
+    assert window.first_run.create_button in expected and window.first_run.passphrase in expected
+    seen = tab_through(qtbot, window, window.first_run.location)
+    assert [describe(w) for w in expected if w not in seen] == []
