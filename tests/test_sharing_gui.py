@@ -172,7 +172,12 @@ def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, t
     auth_tab.revoke_button.click()
     qtbot.waitUntil(lambda: auth_tab.table.item(0, 0) is not None and auth_tab.table.item(0, 0).text() == "revoked",
                     timeout=WAIT_MS)
+    window.sharing.share_action.trigger()
+    wizard = window.sharing.wizard
+    qtbot.waitUntil(lambda: wizard.loaded and wizard.isVisible(), timeout=WAIT_MS)
+    assert wizard.items_page.list.count() >= 1
     window.lock()
+    assert window.sharing.wizard is None and not wizard.isVisible() and wizard.items_page.list.count() == 0
     assert auth_tab.table.rowCount() == 0 and shares_tab.table.rowCount() == 0
     assert expiring.table.rowCount() == 0
     assert not window.sharing.share_action.isEnabled()

@@ -59,12 +59,23 @@ class SharingUi:
         self.verify_action.triggered.connect(lambda _c=False: self.choose_package(self.verify_package_file))
         window.add_menu_action("Tools", self.verify_action)
         self.last_message = ""
+        window.register_clearable(self)
         actions = (self.share_action, self.recipients_action, self.intros_action, self.import_action,
                    self.verify_action)
         for action in actions:
             action.setEnabled(window.is_unlocked)
         window.locked.connect(lambda: [a.setEnabled(False) for a in actions])
         window.unlocked.connect(lambda _info: [a.setEnabled(True) for a in actions])
+
+    def clear(self) -> None:
+        """On lock: the dialogs are closed by then; drop them and what they showed."""
+        for name in ("wizard", "recipients", "intros"):
+            dialog = getattr(self, name)
+            if dialog is not None:
+                dialog.clear()
+                dialog.deleteLater()
+                setattr(self, name, None)
+        self.last_message = ""
 
     def share(self, person_uuid: str | None) -> None:
         if not person_uuid or not self.window.is_unlocked:

@@ -114,6 +114,12 @@ class IntroRequestsDialog(QDialog):
             return
         self.worker.call(lambda v: v.introductions.answer(key, "declined"), lambda _r: self.reload(), self._failed)
 
+    def clear(self) -> None:
+        fill(self.table, [])
+        self.recipient.clear()
+        self.requester.clear()
+        self.reason.clear()
+
     def _failed(self, error: VaultError) -> None:
         self.message.setText(str(error))
         self.message.show()

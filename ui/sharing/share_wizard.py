@@ -487,5 +487,11 @@ class ShareWizard(QWizard):
         return self.recipient_page.recipient_uuid()
 
     def clear(self) -> None:
+        """Forget everything shown (called on lock)."""
         self.preview_page.image.clear()
+        self.preview_page.note.clear()
+        self.preview_page.password.clear()
         self.items_page.list.clear()
+        self.recipient_page.combo.clear()
+        self.auth_page.status.clear()
+        self.auth_page.verdict = None
