@@ -124,5 +124,12 @@ if [ "$status" -ne 124 ] || grep -q Traceback demo.err; then
     cat demo.out demo.err
     fail "--demo exited with $status instead of running until stopped"
 fi
+# Stopped by a signal, it could not tidy up: its temp folder shows the demo vault was built.
+DEMO_DIR=$(ls -d "$WORK"/contact-vault-demo-* 2>/dev/null | head -n 1)
+[ -n "$DEMO_DIR" ] && [ -s "$DEMO_DIR/demo.cvault" ] || fail "--demo did not build its vault"
+PACKAGES=$(ls "$DEMO_DIR"/packages/*.zip 2>/dev/null | wc -l)
+[ "$PACKAGES" -ge 6 ] || fail "--demo built $PACKAGES share packages, expected 6"
+"$BIN" verify "$(ls "$DEMO_DIR"/packages/*amara*.zip)" > /dev/null || fail "a demo package does not verify"
+echo "demo vault built in $DEMO_DIR with $PACKAGES share packages"
 
 printf '\nbundle-test passed\n'
