@@ -89,6 +89,9 @@ class AuthorisationsTab(QWidget):
     def clear(self) -> None:
         self.person_uuid = None
         self._generation += 1
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+            self.dialog = None
         fill(self.table, [])
         self.reason.clear()
         self.message.clear()
