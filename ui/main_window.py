@@ -113,6 +113,15 @@ class MainWindow(QMainWindow):
         self.busy_bar.setMaximumHeight(14)
         self.busy_bar.hide()
         self.vault_label = QLabel()
+        # Shown while the vault could only be opened read-only (file or folder not writable).
+        self.readonly_notice = QLabel("Read-only: changes cannot be saved to this vault file")
+        self.readonly_notice.setObjectName("readonlyNotice")
+        self.readonly_notice.setStyleSheet("QLabel#readonlyNotice { font-weight: bold; padding: 0 8px; }")
+        self.readonly_notice.setToolTip("The vault file or its folder is not writable here. You can read and "
+                                        "search; adding, editing, sharing and changing the passphrase are "
+                                        "refused.")
+        self.readonly_notice.hide()
+        self.statusBar().addPermanentWidget(self.readonly_notice)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.statusBar().addPermanentWidget(self.vault_label)
         self._busy_timer = QTimer(self)
@@ -262,6 +271,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {info.path.name}" + (" (read-only)" if info.readonly else ""))
         self.vault_label.setText(f"{info.owner_name} · {info.path.name}")
         self.vault_label.setToolTip(f"{info.path}\nOwner key {info.fingerprint}")
+        self.readonly_notice.setVisible(info.readonly)
         self._set_unlocked_actions(True)
         self.workspace.start()
         self.workspace.table.setFocus()
@@ -293,6 +303,7 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_if_ours()
         self.statusBar().clearMessage()
         self.vault_label.clear()
+        self.readonly_notice.hide()
         self._set_unlocked_actions(False)
         self.worker.lock()
         self.show_unlock("The vault is locked.")
