@@ -70,12 +70,12 @@ def test_model_is_lazy_and_passes_the_model_tester(qtbot, qtmodeltester, worker,
     idle(qtbot, worker)
     assert model.rowCount() == 50 and model.total > 120
     assert model.canFetchMore(QModelIndex())
-    first = model.event(0)
+    first = model.event_at(0)
     assert first is not None and first.seq == model.total  # newest first
     model.fetchMore(QModelIndex())
     idle(qtbot, worker)
     assert model.rowCount() == 100
-    seqs = [model.event(r).seq for r in range(model.rowCount())]
+    seqs = [model.event_at(r).seq for r in range(model.rowCount())]
     assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == 100
     qtmodeltester.check(model)
     idle(qtbot, worker)
@@ -96,7 +96,7 @@ def test_model_drops_pages_for_an_old_scope_and_shows_erased_people(qtbot, worke
     model.set_scope(ExportScope())
     model.set_scope(ExportScope(person=ids["ada"]))  # the first scope's page must not land
     idle(qtbot, worker)
-    assert [model.event(r).action for r in range(model.rowCount())] == ["person.updated", "person.created"]
+    assert [model.event_at(r).action for r in range(model.rowCount())] == ["person.updated", "person.created"]
     assert model.headerData(1, Qt.Orientation.Horizontal) == "What"
     assert model.data(model.index(1, 1)) == "Added"
     box: dict[str, object] = {}
@@ -155,7 +155,7 @@ def test_viewer_filters_badge_export_and_lock(qtbot, window, vault_path, templat
     viewer.apply_filters()
     idle(qtbot, win.worker)
     assert viewer.model.scope.person == ids["ada"]
-    assert {viewer.model.event(r).subject_id for r in range(viewer.model.rowCount())} == {ids["ada"]}
+    assert {viewer.model.event_at(r).subject_id for r in range(viewer.model.rowCount())} == {ids["ada"]}
     assert "Ada Lovelace" in viewer.message.text()
 
     # Action and date range.
@@ -246,7 +246,7 @@ def test_gui_unlock_event_counts_failed_attempts(qtbot, worker, vault_path, temp
     model = AuditModel(worker)
     model.set_scope(ExportScope(actions=("vault.unlocked",)))
     idle(qtbot, worker)
-    assert model.event(0).details == {"failed_attempts": 3}
+    assert model.event_at(0).details == {"failed_attempts": 3}
     assert model.data(model.index(0, 4)) == "failed attempts: 3"
 
 
@@ -271,7 +271,7 @@ def test_person_activity_tab_uses_the_lazy_audit_model(qtbot, window, vault_path
     idle(qtbot, win.worker)
     win.workspace.show_person(ids["bob"])
     idle(qtbot, win.worker)
-    assert {tab.model.event(r).subject_id for r in range(tab.model.rowCount())} == {ids["bob"]}
+    assert {tab.model.event_at(r).subject_id for r in range(tab.model.rowCount())} == {ids["bob"]}
     with qtbot.waitSignal(win.locked, timeout=WAIT_MS):
         win.lock()
     assert tab.model.rowCount() == 0

@@ -110,7 +110,7 @@ def test_detail_models_pass_the_model_tester(qtbot, qtmodeltester, worker):
     activity = ActivityModel()
     activity.set_events(run(qtbot, worker, lambda v: person_events(v, person_uuid)))
     qtmodeltester.check(activity)
-    actions = {activity.event(r).action for r in range(activity.rowCount())}
+    actions = {activity.event_at(r).action for r in range(activity.rowCount())}
     assert {"person.created", "contact_point.added", "document.added"} <= actions
     for model in (points, documents, activity):
         model.clear()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from vault.audit import AuditEvent
+
+from .list_model import ListTableModel
 
 COLUMNS = ("When (UTC)", "What", "Details", "#")
 ACTION_LABELS = {
@@ -42,37 +44,17 @@ def describe_details(details: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-class ActivityModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._events: list[AuditEvent] = []
+class ActivityModel(ListTableModel[AuditEvent]):
+    columns = COLUMNS
 
     def set_events(self, events: list[AuditEvent]) -> None:
-        self.beginResetModel()
-        self._events = list(events)
-        self.endResetModel()
+        self.set_items(events)
 
-    def clear(self) -> None:
-        self.set_events([])
-
-    def event(self, row: int) -> AuditEvent | None:  # type: ignore[override]
-        return self._events[row] if 0 <= row < len(self._events) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+    def event_at(self, row: int) -> AuditEvent | None:
+        return self.item(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        event = self.event(index.row()) if index.isValid() else None
+        event = self.event_at(index.row()) if index.isValid() else None
         if event is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:

@@ -141,7 +141,7 @@ class AuditModel(QAbstractTableModel):
 
     # --- compatibility with the person Activity tab -----------------------------------------
 
-    def event(self, row: int) -> AuditEvent | None:  # type: ignore[override]
+    def event_at(self, row: int) -> AuditEvent | None:
         return self._rows[row].event if 0 <= row < len(self._rows) else None
 
     def subject_name(self, row: int) -> str | None:

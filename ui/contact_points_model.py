@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from vault.people import ContactPoint
 
 from .icons import icon
+from .list_model import ListTableModel
 from .theme import warning_colour
 
 COLUMNS = ("Kind", "Value", "Source", "Obtained", "Outreach")
@@ -29,34 +30,14 @@ def needs_warning(point: ContactPoint) -> bool:
     return point.outreach == "do-not-contact" or point.from_old_document
 
 
-class ContactPointsModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._points: list[ContactPoint] = []
+class ContactPointsModel(ListTableModel[ContactPoint]):
+    columns = COLUMNS
 
     def set_points(self, points: list[ContactPoint]) -> None:
-        self.beginResetModel()
-        self._points = list(points)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.set_points([])
+        self.set_items(points)
 
     def point(self, row: int) -> ContactPoint | None:
-        return self._points[row] if 0 <= row < len(self._points) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._points)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+        return self.item(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         point = self.point(index.row()) if index.isValid() else None

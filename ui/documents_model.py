@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from vault.documents import Document
 
 from .icons import icon
+from .list_model import ListTableModel
 
 COLUMNS = ("File", "Kind", "Version", "Default", "In shares", "Size", "Added")
 ROLE_LABELS = {"resume": "Resume", "evidence": "Evidence", "photo": "Photo", "other": "Other"}
@@ -26,40 +27,20 @@ def human_size(size: int) -> str:
     return f"{size / 1048576:.1f} MB"
 
 
-class DocumentsModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._documents: list[Document] = []
+class DocumentsModel(ListTableModel[Document]):
+    columns = COLUMNS
 
     def set_documents(self, documents: list[Document]) -> None:
-        self.beginResetModel()
-        self._documents = list(documents)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.set_documents([])
+        self.set_items(documents)
 
     def document(self, row: int) -> Document | None:
-        return self._documents[row] if 0 <= row < len(self._documents) else None
+        return self.item(row)
 
     def row_of(self, document_uuid: str) -> int:
-        for row, doc in enumerate(self._documents):
+        for row, doc in enumerate(self._items):
             if doc.uuid == document_uuid:
                 return row
         return -1
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._documents)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         doc = self.document(index.row()) if index.isValid() else None
