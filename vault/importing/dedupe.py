@@ -59,12 +59,18 @@ class MatchIndex:
     def from_vault(cls, vault: Vault) -> MatchIndex:
         index = cls()
         conn = vault.conn
+        targets: dict[int, Target] = {}  # one Target per person, shared by their names and points
         for person_id, full_name, organisation in conn.execute("SELECT id, full_name, organisation FROM people"):
-            index.add_name(Target(person_id=person_id), full_name, organisation)
+            target = targets[person_id] = Target(person_id=person_id)
+            index.add_name(target, full_name, organisation)
         for person_id, kind, normalized in conn.execute(
-            "SELECT person_id, kind, normalized FROM contact_points WHERE kind IN ('email', 'phone', 'link')"
+            # A scan in rowid order (lowest id first for a shared key, as through the index) instead
+            # of 300,000 index-to-row lookups: seconds faster on a big vault.
+            "SELECT person_id, kind, normalized FROM contact_points NOT INDEXED WHERE kind IN ('email', 'phone', 'link')"
         ):
-            index.points.setdefault((kind, normalized), Target(person_id=person_id))
+            key = (kind, normalized)
+            if key not in index.points:
+                index.points[key] = targets.get(person_id) or Target(person_id=person_id)
         return index
 
     def add_name(self, target: Target, full_name: str, organisation: str) -> None:
@@ -128,6 +134,7 @@ class MatchIndex:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def _shape(name: str) -> tuple[int, str, int]:
     return name.count(" "), re.sub(r"\D", "", name), len(name)
 
