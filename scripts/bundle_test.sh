@@ -36,7 +36,8 @@ step "bundle: $(dirname "$BIN") ($(du -sh "$(dirname "$BIN")" | cut -f1))"
 step "self-check (no display)"
 "$BIN" --self-check | tee selfcheck.txt
 grep -q "frozen bundle" selfcheck.txt || fail "the self-check did not run frozen"
-grep -q "frozen worker" selfcheck.txt || fail "text extraction did not use the frozen worker"
+grep -q "text extraction: .*frozen worker" selfcheck.txt || fail "text extraction did not use the frozen worker"
+grep -q "PDF stamping: .*frozen worker" selfcheck.txt || fail "PDF stamping did not use the frozen worker"
 
 step "create a vault"
 "$BIN" init --name "Rita Recruiter" --org "Northwind Talent" --email rita@northwind.example

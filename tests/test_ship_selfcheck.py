@@ -30,7 +30,7 @@ def test_self_check_without_display_reports_every_part_and_passes(tmp_path: Path
     assert re.search(r"Qt 6\.\d+\.\d+", out)
     assert re.search(r"Qt platform plugin:\s+offscreen \(no display found", out)
     assert re.search(r"keyring:\s+keyring\.backends\.fail\.Keyring; remembering the key is not available", out)
-    for part in ("vault:", "signatures:", "text extraction:", "PDF preview:", "icons:"):
+    for part in ("vault:", "signatures:", "text extraction:", "PDF stamping:", "PDF preview:", "icons:"):
         line = next(line for line in out.splitlines() if line.startswith(part))
         assert line.endswith("[ok]"), line
     assert out.rstrip().endswith("self-check passed: every required part works")

@@ -33,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vault.extraction import child_main
 
         return child_main()
+    if args[:1] == ["--stamp-worker"]:  # the frozen bundle's PDF-stamping child
+        from vault.stamping import child_main as stamp_child_main
+
+        return stamp_child_main()
     if args[:1] == ["--version"]:
         from importlib.metadata import version
 

@@ -4,7 +4,8 @@ Run first after installing (and by ``make bundle-test`` on the frozen bundle): i
 app version, the SQLCipher and SQLite versions, the keyring backend and whether "remember on
 this computer" is available, the Qt version and platform plugin, and then exercises the real
 thing end to end: an encrypted vault in a temporary folder (create, write, check, close),
-an owner-key signature, the text-extraction child process, the PDF and SVG support in Qt.
+an owner-key signature, the text-extraction and PDF-stamping child processes, the PDF and
+SVG support in Qt.
 Exit 0 when every required part works, 1 otherwise. The keyring is optional: the app works
 without it, it only cannot remember the key.
 
@@ -140,6 +141,19 @@ def _extraction() -> str:
     return f"limited child process works ({how}: {Path(child_command()[0]).name})"
 
 
+def _stamping() -> str:
+    from vault.stamping import StampText, stamp_pdf_isolated
+
+    stamp = StampText(sender="Self Check", recipient="Nobody", shared_on="2026-01-01", purpose="self-check",
+                      authorisation_id="self-check", method="email", obtained_on="2026-01-01",
+                      valid_until="2026-01-02", package_id="self-check")
+    stamped = stamp_pdf_isolated(_sample_pdf(), stamp, file_name="selfcheck.pdf")
+    if not stamped.startswith(b"%PDF-") or len(stamped) <= len(_sample_pdf()):
+        raise RuntimeError("the stamped PDF came back empty")
+    how = "frozen worker" if getattr(sys, "frozen", False) else "python child"
+    return f"share packages can be stamped in a limited child process ({how})"
+
+
 def _qt_findings() -> list[Finding]:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
@@ -201,6 +215,7 @@ def run_self_check(out: Callable[[str], None] = print) -> int:
         _probe("vault", _vault_round_trip),
         _probe("signatures", _signature),
         _probe("text extraction", _extraction),
+        _probe("PDF stamping", _stamping),
         _keyring(),
     ]
     try:

@@ -422,15 +422,15 @@ def stamp_pdf_isolated(data: bytes, stamp: StampText, *, file_name: str = "resum
                        password: str | None = None) -> bytes:
     """``stamp_pdf`` in a child with CPU, memory and wall-clock limits (bytes over pipes only).
 
-    A frozen bundle has no ``-m`` entry for the child, so there it stamps in-process.
+    A frozen bundle has no ``-m``: there the child is the app itself, ``contact-vault --stamp-worker``.
     """
-    if getattr(sys, "frozen", False):
-        return stamp_pdf(data, stamp, file_name=file_name, password=password)
+    frozen = getattr(sys, "frozen", False)
+    command = [sys.executable, "--stamp-worker"] if frozen else [sys.executable, "-I", "-B", "-m", "vault.stamping"]
     header = json.dumps({"stamp": asdict(stamp), "file_name": file_name, "password": password}).encode("utf-8")
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT")}
     try:
         proc = subprocess.run(
-            [sys.executable, "-I", "-B", "-m", "vault.stamping"],
+            command,
             input=struct.pack(">I", len(header)) + header + data, capture_output=True, timeout=WALL_SECONDS,
             preexec_fn=_limit_child if os.name == "posix" else None, env=env, check=False,
         )
