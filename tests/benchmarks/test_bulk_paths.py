@@ -101,3 +101,27 @@ def test_bucketed_close_name_search_gives_the_first_match_in_list_order():
             continue  # an exact name is matched before close names are looked at
         found = index.find([], probe, "Acme")
         assert (found[0] if found else None) == plain_scan(probe)
+
+
+def test_deferred_reindex_indexes_each_person_once_at_the_end(vault):
+    from vault.people import NewContactPoint
+
+    ada = vault.people.add(PersonFields(full_name="Ada Lovelace"))
+    with vault.transaction(), vault.search.deferred():
+        vault.people.add_contact_point(ada.id, NewContactPoint("email", "ada@engine.example"))
+        vault.people.add_tag(ada.id, "analytical")
+        bob = vault.people.add(PersonFields(full_name="Bob Babbage"))
+        # Not visible yet: the index is written when the block ends, inside the same transaction.
+        assert vault.search.query("analytical").ids == []
+    assert vault.search.query("analytical").ids == [ada.id]
+    assert vault.search.query("ada@engine.example").ids == [ada.id]
+    assert vault.search.query("Babbage").ids == [bob.id]
+    try:
+        with vault.transaction(), vault.search.deferred():
+            vault.people.add_tag(ada.id, "rolled-back")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert vault.search.query("rolled").ids == []
+    vault.people.add_tag(ada.id, "afterwards")  # reindexing is immediate again
+    assert vault.search.query("afterwards").ids == [ada.id]

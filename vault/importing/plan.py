@@ -372,7 +372,7 @@ def apply_plan(vault: Vault, plan: ImportPlan,
         raise ValidationError("import", "this plan was applied already")
     created: dict[int, tuple[int, str]] = {}
     total = len(plan.rows)
-    with vault.transaction():
+    with vault.transaction(), vault.search.deferred():
         for done, row in enumerate(plan.rows, start=1):
             if row.outcome == "new" and row.prepared is not None:
                 person = vault.people.add(row.prepared.fields, row.prepared.points, row.prepared.tags,
