@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from ui.read_only_table import fill, read_only_table, selected_key
 from ui.theme import is_dark, mark_warning_text
 from ui.worker import VaultWorker
 from vault.errors import Cancelled, VaultError
@@ -38,7 +39,6 @@ from vault.importing.csv_import import FIELDS, column_guesses
 from vault.importing.plan import detect_format
 
 from .merge_dialog import MergeDialog
-from .table import fill, read_only_table, selected_key
 
 FORMATS = (("Detect automatically", None), ("vCard (.vcf)", "vcard"), ("LinkedIn Connections.csv", "linkedin"),
            ("Google Contacts CSV", "google"), ("Outlook CSV", "outlook"), ("Other CSV (map the columns)", "csv"))

@@ -19,12 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.read_only_table import fill, read_only_table
 from ui.theme import mark_warning_text
 from ui.worker import VaultWorker
 from vault import outreach
 from vault.outreach import OutreachEntry, OutreachWarning
-
-from .table import fill, read_only_table
 
 HEADERS = ("When", "Channel", "Outcome", "Contact point", "Note")
 

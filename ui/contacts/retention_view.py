@@ -7,11 +7,11 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from ui.read_only_table import fill, read_only_table, selected_key
 from ui.worker import VaultWorker
 from vault.retention import RetentionItem
 
 from .erase_dialog import EraseDialog
-from .table import fill, read_only_table, selected_key
 
 HEADERS = ("Name", "Kind", "Last activity", "Keep until", "Why")
 

@@ -1,44 +1,10 @@
-"""Small pieces the sharing widgets share: a read-only table and the status words."""
+"""Small pieces the sharing widgets share: the status words, and the read-only table helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from ui.read_only_table import fill, read_only_table, selected_key
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+__all__ = ["STATUS_WORDS", "fill", "read_only_table", "selected_key"]
 
 STATUS_WORDS = {"active": "active", "expired": "expired", "revoked": "revoked", "used-up": "used up",
                 "not-yet-valid": "not yet valid"}
-
-
-def read_only_table(headers: Sequence[str], stretch: int = -1) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch if stretch >= 0 else len(headers) - 1, QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def fill(table: QTableWidget, rows: Sequence[Sequence[str]], keys: Sequence[str] = ()) -> None:
-    """Replace the rows; ``keys[i]`` is stored on row i's first cell (UserRole)."""
-    table.setRowCount(0)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(str(text))
-            if c == 0 and r < len(keys):
-                item.setData(Qt.ItemDataRole.UserRole, keys[r])
-            table.setItem(r, c, item)
-
-
-def selected_key(table: QTableWidget) -> str | None:
-    row = table.currentRow()
-    item = table.item(row, 0) if row >= 0 else None
-    return item.data(Qt.ItemDataRole.UserRole) if item is not None else None

@@ -1,4 +1,4 @@
-"""A read-only table and how to fill it: the lists of the contacts widgets."""
+"""A read-only QTableWidget and how to fill it: the small lists of the sharing and contacts widgets."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def read_only_table(headers: Sequence[str], stretch: int = -1) -> QTableWidget:
     table.verticalHeader().hide()
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
+    table.setShowGrid(False)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch if stretch >= 0 else len(headers) - 1, QHeaderView.ResizeMode.Stretch)
