@@ -92,11 +92,13 @@ class SettingsDialog(QDialog):
             self.accept()
             return
 
+        config = self.worker.config
+
         def apply(vault: Vault) -> bool:
             if wanted:
-                remember.remember(vault.uuid, vault.raw_key)
+                remember.remember(vault.uuid, vault.raw_key, config)
             else:
-                remember.forget(vault.uuid)
+                remember.forget(vault.uuid, config)
             return wanted
 
         self.buttons.setEnabled(False)

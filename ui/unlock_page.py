@@ -146,6 +146,13 @@ class UnlockPage(QWidget):
                                      f"available: {state.reason}.")
         self.remember_reason.setVisible(not state.available)
         self.remembered_button.setVisible(self.allow_remembered and self._remembered_key() is not None)
+        config = self.worker.config or AppConfig()
+        if not notice and remember.lost(config.vault_uuid(path), config):
+            # Remembered before, but the keyring is locked or the entry was removed: say so.
+            self.notice.setText("This computer was set to remember this vault, but the key is no longer in "
+                                "the system keyring (it may be locked, or the entry was removed). Type the "
+                                "passphrase.")
+            self.notice.show()
         self._fill_recent()
         self._set_busy(False)
         self.passphrase.setFocus()

@@ -200,7 +200,7 @@ class VaultWorker(QObject):
             ex.vault = vault
             if remember_key:
                 try:
-                    remember.remember(vault.uuid, vault.raw_key)
+                    remember.remember(vault.uuid, vault.raw_key, config)
                 except VaultError:
                     pass  # the vault is open either way; the settings page shows the keyring state
             return self._opened_info(vault)
@@ -220,7 +220,7 @@ class VaultWorker(QObject):
             ex.vault = vault
             if remember_key:
                 try:
-                    remember.remember(vault.uuid, vault.raw_key)
+                    remember.remember(vault.uuid, vault.raw_key, config)
                 except VaultError:
                     pass  # the vault exists either way; the settings page shows the keyring state
             return self._opened_info(vault)

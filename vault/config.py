@@ -61,6 +61,21 @@ class AppConfig:
     def recent(self) -> list[Path]:
         return [Path(p) for p in self._load()["recent"]]
 
+    def set_remembered(self, vault_uuid: str, remembered: bool) -> None:
+        """Note (not the key!) that this vault's key was put in the keyring, so a key that later
+        vanishes from the keyring can be explained instead of silently ignored."""
+        data = self._load()
+        marks = set(data.get("remembered", []))
+        if remembered:
+            marks.add(vault_uuid)
+        else:
+            marks.discard(vault_uuid)
+        data["remembered"] = sorted(marks)
+        self._save(data)
+
+    def is_remembered(self, vault_uuid: str | None) -> bool:
+        return bool(vault_uuid) and vault_uuid in self._load().get("remembered", [])
+
     def record_failed_unlock(self, path: Path) -> int:
         data = self._load()
         entry = data["vaults"].setdefault(str(path), {})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import keyring
 import keyring.errors
 
+from .config import AppConfig
 from .errors import KeyringUnavailable
 
 SERVICE = "Contact Vault"
@@ -74,7 +75,7 @@ def _account(vault_uuid: str) -> str:
     return f"vault:{vault_uuid}"
 
 
-def remember(vault_uuid: str, raw_key: bytes) -> None:
+def remember(vault_uuid: str, raw_key: bytes, config: AppConfig | None = None) -> None:
     state = status()
     if not state.available:
         raise KeyringUnavailable(state.reason)
@@ -84,6 +85,13 @@ def remember(vault_uuid: str, raw_key: bytes) -> None:
         raise KeyringUnavailable(f"the keyring refused to store the key ({exc})") from exc
     except Exception as exc:
         raise KeyringUnavailable(f"the keyring failed ({type(exc).__name__})") from exc
+    (config or AppConfig()).set_remembered(vault_uuid, True)
+
+
+def lost(vault_uuid: str | None, config: AppConfig | None = None) -> bool:
+    """True when this computer was told to remember the vault but the keyring no longer has
+    the key (keyring locked or gone, entry deleted behind the app's back)."""
+    return (config or AppConfig()).is_remembered(vault_uuid) and recall(vault_uuid) is None
 
 
 def recall(vault_uuid: str | None) -> bytes | None:
@@ -103,7 +111,8 @@ def recall(vault_uuid: str | None) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def forget(vault_uuid: str) -> None:
+def forget(vault_uuid: str, config: AppConfig | None = None) -> None:
+    (config or AppConfig()).set_remembered(vault_uuid, False)
     try:
         keyring.delete_password(SERVICE, _account(vault_uuid))
     except Exception:

@@ -61,3 +61,43 @@ def test_cli_remember_refuses_unsafe_backends_and_writes_nothing(vault_path, tmp
         data = path.read_bytes()
         assert PASSPHRASE.encode() not in data
         assert b"vault:" not in data
+
+
+def test_a_vanished_key_is_explained_on_the_unlock_page(qtbot, vault_path, template_vault, tmp_path, memory_keyring):
+    from ui.unlock_page import UnlockPage
+    from ui.worker import VaultWorker
+    from vault.config import AppConfig
+    from vault.store import Vault
+
+    config = AppConfig(tmp_path / "cfg")
+    vault = Vault.open(vault_path, raw_key=template_vault[1], config=config)
+    remember.remember(vault.uuid, vault.raw_key, config)
+    vault.close()
+    memory_keyring.store.clear()  # deleted behind the app's back
+    assert remember.lost(config.vault_uuid(vault_path), config)
+    worker = VaultWorker(config=config)
+    page = UnlockPage(worker)
+    qtbot.addWidget(page)
+    page.prepare(vault_path)
+    assert "no longer in the system keyring" in page.notice.text()
+    assert not page.notice.isHidden()
+    assert page.remembered_button.isHidden()
+    worker.shutdown()
+
+
+def test_cli_explains_a_vanished_key_and_falls_back(vault_path, template_vault, tmp_path, memory_keyring):
+    from vault.config import AppConfig
+    from vault.store import Vault
+
+    config_dir = tmp_path / "cfg"
+    config = AppConfig(config_dir)
+    vault = Vault.open(vault_path, raw_key=template_vault[1], config=config)
+    remember.remember(vault.uuid, vault.raw_key, config)
+    vault.close()
+    env = cli_env(vault_path, config_dir)
+    env.pop("CONTACT_VAULT_PASSPHRASE")
+    result = subprocess.run([*CLI, "person", "list"], capture_output=True, text=True, env=env, timeout=60)
+    # The subprocess's keyring is the 'fail' backend: the key is gone for it, so it explains and asks.
+    assert result.returncode == 1
+    assert "no longer in the system keyring" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

@@ -47,7 +47,7 @@ def cmd_init(ctx: CliContext) -> int:
     try:
         remembered = False
         if args.remember:
-            remember.remember(vault.uuid, vault.raw_key)
+            remember.remember(vault.uuid, vault.raw_key, ctx.config)
             remembered = True
         ctx.emit(
             {"id": vault.uuid, "path": str(vault.path), "fingerprint": vault.owner.fingerprint,
@@ -107,9 +107,9 @@ def cmd_identity(ctx: CliContext) -> int:
 def cmd_remember(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         if ctx.args.forget:
-            remember.forget(vault.uuid)
+            remember.forget(vault.uuid, ctx.config)
             ctx.emit({"remembered": False}, "This computer no longer remembers the vault key.")
         else:
-            remember.remember(vault.uuid, vault.raw_key)
+            remember.remember(vault.uuid, vault.raw_key, ctx.config)
             ctx.emit({"remembered": True}, "The vault key is now kept in the system keyring.")
     return 0

@@ -58,6 +58,9 @@ class CliContext:
                 return Vault.open(path, raw_key=raw, config=self.config, readonly=readonly)
             except WrongPassphrase:
                 pass  # stale entry (passphrase changed elsewhere): fall back to asking
+        elif remember.lost(self.config.vault_uuid(path), self.config):
+            self.say("note: this computer was set to remember the vault, but the key is no longer in the "
+                     "system keyring (locked or removed); asking for the passphrase instead.")
         return Vault.open(path, self.prompt_secret("Passphrase: "), config=self.config, readonly=readonly)
 
     # --- output -----------------------------------------------------------------------------
