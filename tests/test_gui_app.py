@@ -481,3 +481,28 @@ def test_contact_point_dialog_validates_and_adds(qtbot, make_window, vault_path,
     PROMPTS.set_next_answer(False)
     assert not profile.copy_selected()
     assert PROMPTS.asked[-1] == "Taken from an old document"
+
+
+def test_damaged_vault_offers_the_latest_backup_directly(qtbot, make_window, vault_path, template_vault, tmp_path):
+    from vault.store import Vault
+
+    config = AppConfig(tmp_path / "app-config")  # the config the window's worker uses
+    vault = Vault.open(vault_path, raw_key=template_vault[1], config=config)
+    older = vault.backup(tmp_path / "older.cvault")
+    latest = vault.backup(tmp_path / "latest.cvault")
+    vault.close()
+    assert config.latest_backup(vault_path) == latest != older
+    data = bytearray(vault_path.read_bytes())
+    data[200:400] = bytes(200)
+    vault_path.write_bytes(bytes(data))
+    window = make_window(vault_path)
+    unlock = window.unlock_page
+    qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
+    unlock.unlock_button.click()
+    qtbot.waitUntil(lambda: not unlock.backup_button.isHidden(), timeout=WAIT_MS)
+    assert "latest.cvault" in unlock.backup_button.text()
+    unlock.backup_button.click()
+    assert unlock.path == latest
+    qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
+    unlock.unlock_button.click()
+    qtbot.waitUntil(lambda: window.is_unlocked, timeout=WAIT_MS)

@@ -227,6 +227,8 @@ class UnlockPage(QWidget):
         elif isinstance(error, VaultDamaged):
             self._show_message(f"This vault file cannot be read: {error.reason}. Your data is not lost if "
                                "you have a backup — open it instead.")
+            latest = self._latest_backup()
+            self.backup_button.setText(f"Open the latest backup ({latest.name})" if latest else "Open a backup…")
             self.backup_button.show()
         elif isinstance(error, VaultNotFound | SchemaTooNew):
             self._show_message(str(error))
@@ -251,7 +253,16 @@ class UnlockPage(QWidget):
         if path:
             self.prepare(Path(path))
 
+    def _latest_backup(self) -> Path | None:
+        if self.path is None:
+            return None
+        return (self.worker.config or AppConfig()).latest_backup(self.path)
+
     def _open_backup(self) -> None:
+        latest = self._latest_backup()
+        if latest is not None:
+            self.prepare(latest)
+            return
         start = str(self.path.parent) if self.path else ""
         path, _ = QFileDialog.getOpenFileName(self, "Open a backup of the vault", start,
                                               "Vault backups (*.cvault *.bak);;All files (*)")

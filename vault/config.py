@@ -61,6 +61,23 @@ class AppConfig:
     def recent(self) -> list[Path]:
         return [Path(p) for p in self._load()["recent"]]
 
+    def note_backup(self, vault_path: Path, backup_path: Path, at: str) -> None:
+        """Where verified backups of this vault were written, so a damaged vault can offer them."""
+        data = self._load()
+        entry = data["vaults"].setdefault(str(vault_path), {})
+        backups = [b for b in entry.get("backups", []) if b.get("path") != str(backup_path)]
+        backups.append({"path": str(backup_path), "at": at})
+        entry["backups"] = backups[-MAX_RECENT:]
+        self._save(data)
+
+    def latest_backup(self, vault_path: Path) -> Path | None:
+        """The most recent backup of this vault that still exists."""
+        for backup in reversed(self.vault_entry(vault_path).get("backups", [])):
+            candidate = Path(backup.get("path", ""))
+            if candidate.is_file():
+                return candidate
+        return None
+
     def set_remembered(self, vault_uuid: str, remembered: bool) -> None:
         """Note (not the key!) that this vault's key was put in the keyring, so a key that later
         vanishes from the keyring can be explained instead of silently ignored."""

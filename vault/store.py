@@ -184,7 +184,8 @@ class Vault:
             raise
         conn = connect(path, key)
         vault = cls(conn, path, key, lock, clock, readonly=False)
-        (config or AppConfig()).note_opened(path, vault.uuid)
+        vault.config = config or AppConfig()
+        vault.config.note_opened(path, vault.uuid)
         return vault
 
     @classmethod
@@ -226,6 +227,7 @@ class Vault:
                 conn.close()
                 raise VaultDamaged(str(path), "it holds no Contact Vault schema")
             vault = cls(conn, path, raw_key, lock, clock or Clock(), readonly)
+            vault.config = config
         except BaseException:
             lock.release()
             raise
@@ -447,6 +449,7 @@ class Vault:
             self._verify_copy(tmp, self._key)
 
         replace_with(destination, produce)
+        self.config.note_backup(self.path, destination, self.now())
         if not self.readonly:
             with self.transaction():
                 self.record("vault.backup", "vault", self.uuid, {})
