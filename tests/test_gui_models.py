@@ -13,14 +13,25 @@ from ui.activity_model import ActivityModel
 from ui.activity_tab import person_events
 from ui.contact_points_model import ContactPointsModel
 from ui.documents_model import DocumentsModel
-from ui.people_model import PAGE_SIZE, PeopleModel, PeopleQuery
+from ui.people_model import (
+    BLOCK_SIZE,
+    ID_ROLE,
+    MAX_BLOCKS,
+    PAGE_SIZE,
+    PLACEHOLDER,
+    UUID_ROLE,
+    PeopleModel,
+    PeopleQuery,
+)
 from ui.worker import VaultWorker
 from vault.config import AppConfig
 from vault.people import NewContactPoint, PersonFields
 
 pytestmark = pytest.mark.gui
 WAIT_MS = 20_000
-PEOPLE = PAGE_SIZE * 2 + 37
+PAGE = 100  # ids per fetchMore in the test (the app pages PAGE_SIZE)
+BLOCK = 50  # rows of data per block in the test
+PEOPLE = PAGE * 2 + 37
 
 
 @pytest.fixture
@@ -38,6 +49,12 @@ def run(qtbot, worker: VaultWorker, fn):
     qtbot.waitUntil(lambda: box != {}, timeout=WAIT_MS)
     assert "error" not in box, box.get("error")
     return box["value"]
+
+
+def shown(qtbot, model: PeopleModel, row: int) -> str:
+    """What the view shows in ``row``'s first column once its block of data has arrived."""
+    qtbot.waitUntil(lambda: model.data(model.index(row, 0)) != PLACEHOLDER, timeout=WAIT_MS)
+    return model.data(model.index(row, 0))
 
 
 def seed(vault) -> str:
@@ -59,12 +76,18 @@ def seed(vault) -> str:
 
 def test_people_model_fetches_lazily_and_passes_the_model_tester(qtbot, qtmodeltester, worker):
     run(qtbot, worker, seed)
-    model = PeopleModel(worker)
+    # Small pages and blocks so a few hundred people exercise id paging, row blocks and eviction.
+    model = PeopleModel(worker, page_size=PAGE, block_size=BLOCK, max_blocks=2)
     qtmodeltester.check(model)
     with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
         model.set_query(PeopleQuery())
     assert model.total == PEOPLE
-    assert model.rowCount() == PAGE_SIZE  # only the first page is held
+    assert model.rowCount() == PAGE  # only the first page of ids is held
+    assert model.rows_fetched == BLOCK  # ...and only the first block of row data
+    assert model.data(model.index(0, 0)).startswith("Person ")
+    assert model.data(model.index(BLOCK, 0)) == PLACEHOLDER  # not fetched until asked for
+    assert model.data(model.index(BLOCK, 0), UUID_ROLE) is None
+    assert isinstance(model.data(model.index(BLOCK, 0), ID_ROLE), int)  # ids are always there
 
     def fetch_all() -> bool:
         # The model tester may already have asked for the next page; a second ask is refused.
@@ -75,8 +98,15 @@ def test_people_model_fetches_lazily_and_passes_the_model_tester(qtbot, qtmodelt
 
     qtbot.waitUntil(fetch_all, timeout=WAIT_MS)
     assert not model.canFetchMore()
-    names = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+    names = [shown(qtbot, model, r) for r in range(model.rowCount())]
     assert names == sorted(names, key=lambda n: n.split()[2] + n.split()[1])  # family name first
+    assert model.cached_rows <= 2 * BLOCK  # the cache stays bounded (least recently used dropped)
+    qtbot.waitUntil(lambda: model.uuid_at(0) is not None, timeout=WAIT_MS)  # fetched again if dropped
+    person_uuid = model.uuid_at(0)
+    shown(qtbot, model, PEOPLE - 1)
+    shown(qtbot, model, BLOCK * 2)
+    assert model.cached_rows <= 2 * BLOCK
+    assert model.row_of(person_uuid) == 0  # found by its id even when its block was dropped
 
     with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
         model.sort(1, Qt.SortOrder.DescendingOrder)
@@ -86,10 +116,16 @@ def test_people_model_fetches_lazily_and_passes_the_model_tester(qtbot, qtmodelt
     assert model.total == len(range(0, PEOPLE, 10))
     with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
         model.set_query(PeopleQuery(search="example.org"))
-    assert model.total == PEOPLE and model.rowCount() == PAGE_SIZE
+    assert model.total == PEOPLE and model.rowCount() == PAGE
     qtmodeltester.check(model)
     model.clear()
-    assert model.rowCount() == 0 and not model.canFetchMore()
+    assert model.rowCount() == 0 and not model.canFetchMore() and model.cached_rows == 0
+    assert model.row_of(person_uuid) == -1
+
+
+def test_people_model_defaults_page_ids_and_fetch_small_blocks():
+    assert PAGE_SIZE >= 1_000 and PAGE_SIZE % BLOCK_SIZE == 0 and BLOCK_SIZE <= 200
+    assert MAX_BLOCKS * BLOCK_SIZE <= 10_000  # the row cache stays small however long the list
 
 
 def test_detail_models_pass_the_model_tester(qtbot, qtmodeltester, worker):

@@ -111,6 +111,7 @@ class Workspace(QWidget):
         self.model = PeopleModel(worker, self)
         self.model.loaded.connect(self._loaded)
         self.model.failed.connect(self._load_failed)
+        self.model.dataChanged.connect(self._rows_arrived)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -262,10 +263,17 @@ class Workspace(QWidget):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         person_uuid = self.model.uuid_at(current.row()) if current.isValid() else None
+        if person_uuid is None and current.isValid() and not self.model.row_loaded(current.row()):
+            return  # its row data is on the way; _rows_arrived picks it up
         if person_uuid is None and (self.model.loading or self.model.rowCount() == 0 and self._selected_uuid):
             return  # the list is being reloaded; the selection comes back in _loaded
         if person_uuid != self._selected_uuid:
             self.select_person(person_uuid)
+
+    def _rows_arrived(self, top: QModelIndex, bottom: QModelIndex) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and top.row() <= current.row() <= bottom.row():
+            self._current_changed(current, QModelIndex())
 
     def _row_activated(self, index: QModelIndex) -> None:
         person_uuid = self.model.uuid_at(index.row())

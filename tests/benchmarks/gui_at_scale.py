@@ -8,8 +8,10 @@
    Enter (the real key derivation), waits for the first page of the people list, types a query
    into the search box key by key and records the time to the first results (from the last
    keystroke, debounce included, and from the search itself), then scrolls the list:
-   a thumb drag from top to bottom, then jumping to the end until the list is exhausted (or a
-   time cap), recording how many rows the model actually fetched and the process RSS.
+   a thumb drag from top to bottom (each step painted, as a user sees it), then jumping to the
+   end until every id is paged in (or a time cap), recording how many rows of person data the
+   model actually fetched (``PeopleModel.rows_fetched``: the model pages in ids only and fetches
+   row data in small blocks for the rows the view shows) and the process RSS.
 
 Prints one JSON object. Runs offscreen unless ``QT_QPA_PLATFORM`` says otherwise (Xvfb works too).
 """
@@ -87,6 +89,7 @@ def in_window(vault: Path, passphrase: str, query: str, scroll_cap_s: float) -> 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     os.environ.setdefault("CONTACT_VAULT_CONFIG_DIR", tempfile.mkdtemp(prefix="cv-bench-gui-"))
     from ui.main_window import MainWindow
+    from ui.people_model import PLACEHOLDER
 
     out: dict[str, Any] = {"rss_before_window_mb": round(rss_mb(), 1)}
     window = MainWindow(vault_path=vault)
@@ -112,7 +115,8 @@ def in_window(vault: Path, passphrase: str, query: str, scroll_cap_s: float) -> 
     wait_for(lambda: model.rowCount() > 0 and not model.loading and not window.worker.busy)
     out["unlock_to_first_page_s"] = round(time.perf_counter() - start, 3)
     out["total_people"] = model.total
-    out["rows_after_first_page"] = model.rowCount()
+    out["rows_after_first_page"] = model.rows_fetched  # rows of data, not ids
+    out["ids_after_first_page"] = model.rowCount()
     out["rss_after_unlock_mb"] = round(rss_mb(), 1)
 
     # Search as you type: keystrokes into the real search box.
@@ -136,17 +140,28 @@ def in_window(vault: Path, passphrase: str, query: str, scroll_cap_s: float) -> 
     # Back to everybody, then scroll like a user dragging the scrollbar thumb top to bottom.
     loaded.clear()
     workspace.search.clear()
+    fetched_before = model.rows_fetched  # count row data from the reload of the whole list on
+
+    def fetched() -> int:
+        return model.rows_fetched - fetched_before
+
+    def painted_and_idle() -> None:
+        app.processEvents()  # let the view paint (and so ask for the rows on screen)
+        wait_for(lambda: not window.worker.busy)
+
     workspace.search_now()
     wait_for(lambda: bool(loaded) and not model.loading and not window.worker.busy)
     table = workspace.table
     bar = table.verticalScrollBar()
+    out["visible_rows"] = table.rowAt(table.viewport().height() - 1) - table.rowAt(0) + 1
     steps = 60
     start = time.perf_counter()
     for step in range(steps + 1):
         bar.setValue(round(bar.maximum() * step / steps))
-        wait_for(lambda: not window.worker.busy)
+        painted_and_idle()
     out["thumb_drag_s"] = round(time.perf_counter() - start, 3)
-    out["rows_fetched_after_thumb_drag"] = model.rowCount()
+    out["rows_fetched_after_thumb_drag"] = fetched()
+    out["ids_after_thumb_drag"] = model.rowCount()
 
     # Then keep jumping to the end until the list is exhausted (the worst case for memory).
     start = time.perf_counter()
@@ -156,13 +171,19 @@ def in_window(vault: Path, passphrase: str, query: str, scroll_cap_s: float) -> 
             break
         table.scrollToBottom()
         jumps += 1
-        wait_for(lambda: not window.worker.busy)
+        painted_and_idle()
         QTimer.singleShot(0, lambda: None)
+    table.scrollToBottom()  # the last page of ids went in after the last jump: show the very end
+    painted_and_idle()
+    last = model.index(model.rowCount() - 1, 0)
     out["scroll_to_end_s"] = round(time.perf_counter() - start, 2)
     out["scroll_to_end_jumps"] = jumps
     out["reached_end"] = not model.canFetchMore()
-    out["rows_fetched_at_end"] = model.rowCount()
-    out["rows_fetched_fraction"] = round(model.rowCount() / max(model.total, 1), 4)
+    out["last_row_shown"] = model.row_loaded(model.rowCount() - 1) and model.data(last) not in (None, PLACEHOLDER)
+    out["ids_at_end"] = model.rowCount()
+    out["rows_fetched_at_end"] = fetched()
+    out["rows_fetched_fraction"] = round(fetched() / max(model.total, 1), 4)
+    out["rows_cached_at_end"] = model.cached_rows
     out["rss_after_scroll_mb"] = round(rss_mb(), 1)
     import psutil
 
