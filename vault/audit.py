@@ -158,6 +158,38 @@ def append(
     return AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, digest)
 
 
+
+def append_many(conn: Any, events: Iterable[dict[str, Any]]) -> list[AuditEvent]:
+    """Append several events in order, as repeated ``append`` calls would (the same seqs, links
+    and hashes, byte for byte), with one read of the chain head and one ``executemany``.
+
+    Each event is a mapping with ``at``, ``actor``, ``action``, ``subject_type``, ``subject_id``
+    and optionally ``details``. Every event is checked before anything is written. The caller
+    owns the transaction, so the events commit with the change.
+    """
+    checked: list[tuple[str, str, str, str, str, dict[str, Any]]] = []
+    for event in events:
+        action = event["action"]
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}")
+        details = dict(event.get("details") or {})
+        _check_value(details, "details")
+        checked.append((event["at"], event["actor"], action, event["subject_type"], event["subject_id"], details))
+    if not checked:
+        return []
+    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    rows: list[tuple[Any, ...]] = []
+    appended: list[AuditEvent] = []
+    for at, actor, action, subject_type, subject_id, details in checked:
+        digest = event_hash(AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, "").body())
+        rows.append((seq, at, actor, action, subject_type, subject_id, canonical_json(details).decode("utf-8"),
+                     prev, digest))
+        appended.append(AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, digest))
+        seq, prev = seq + 1, digest
+    conn.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return appended
+
 @dataclass(frozen=True)
 class ChainStatus:
     ok: bool

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import audit
 from . import contact_points as cp
 from .errors import Ambiguous, NotFound, ValidationError
 
@@ -314,40 +315,67 @@ class PeopleService:
         origin: str = "",
         region: str = "US",
     ) -> Person:
-        clean = _clean(values, creating=True)
-        kind = clean.get("kind") or "candidate"
-        clean["kind"] = kind
-        clean.setdefault("sharing_policy", DEFAULT_POLICY[kind])
-        prepared = [self._prepare_point(p, region) for p in contact_points]
-        tag_names = _clean_tags(tags)
+        clean, prepared, tag_names = self._prepare_new(values, contact_points, tags, region)
         now = self.vault.now()
         person_uuid = str(uuidlib.uuid4())
         with self.vault.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO people (uuid, kind, full_name, given_name, family_name, sort_name, headline, "
-                "organisation, title, notes, status, not_looking_until, retention_until, sharing_policy, origin, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    person_uuid, kind, clean["full_name"], clean.get("given_name", ""),
-                    clean.get("family_name", ""),
-                    sort_name_for(clean["full_name"], clean.get("family_name", ""), clean.get("given_name", "")),
-                    clean.get("headline", ""), clean.get("organisation", ""), clean.get("title", ""),
-                    clean.get("notes", ""), clean.get("status", "active"), clean.get("not_looking_until"),
-                    clean.get("retention_until"), clean["sharing_policy"], origin, now, now,
-                ),
-            )
+            cur = conn.execute(_INSERT_PERSON, _person_values(person_uuid, clean, origin, now))
             person_id = cur.lastrowid
             for point in prepared:
                 self._insert_point(conn, person_id, point, now)
             for name in tag_names:
                 self._attach_tag(conn, person_id, name)
             self.vault.record(
-                "person.created", "person", person_uuid,
-                {"kind": kind, "fields": sorted(clean), "contact_points": [p.kind for p in prepared],
-                 "tags": len(tag_names), "origin": origin or "manual"},
+                "person.created", "person", person_uuid, _created_details(clean, prepared, tag_names, origin)
             )
             self.vault.search.reindex_person(person_id)
         return self.get(person_id)
+
+    def add_many(
+        self,
+        people: Iterable[NewPerson],
+        *,
+        origin: str = "",
+        region: str = "US",
+    ) -> list[tuple[int, str]]:
+        """Create many people in one transaction; returns ``(id, uuid)`` for each, in order.
+
+        Every person is validated exactly as ``add`` validates it (all of them before anything
+        is written, so a bad one raises the error ``add`` would and writes nothing), gets the same
+        rows, the same tags and the same ``person.created`` audit event, one per person, in the
+        same order. The writes are batched (``executemany``), tag ids are looked up once, the
+        audit chain head is read once, and nothing is read back.
+        """
+        items = [self._prepare_new(p.values, p.contact_points, p.tags, region) for p in people]
+        if not items:
+            return []
+        vault = self.vault
+        with vault.transaction() as conn, vault.search.deferred():
+            # INTEGER PRIMARY KEY without AUTOINCREMENT: SQLite would give max(id) + 1 to each
+            # new row, and nothing else writes people inside this (BEGIN IMMEDIATE) transaction.
+            base = conn.execute("SELECT coalesce(max(id), 0) FROM people").fetchone()[0]
+            tag_ids: dict[str, int] = {}
+            person_rows: list[tuple[Any, ...]] = []
+            point_rows: list[tuple[Any, ...]] = []
+            tag_rows: list[tuple[int, int]] = []
+            events: list[dict[str, Any]] = []
+            created: list[tuple[int, str]] = []
+            for offset, (clean, prepared, tag_names) in enumerate(items, start=1):
+                person_id, person_uuid, now = base + offset, str(uuidlib.uuid4()), vault.now()
+                person_rows.append((person_id, *_person_values(person_uuid, clean, origin, now)))
+                point_rows.extend(_point_values(person_id, point, now) for point in prepared)
+                tag_rows.extend((person_id, self._tag_id(conn, name, tag_ids)) for name in tag_names)
+                events.append({"at": now, "actor": vault.actor, "action": "person.created",
+                               "subject_type": "person", "subject_id": person_uuid,
+                               "details": _created_details(clean, prepared, tag_names, origin)})
+                created.append((person_id, person_uuid))
+            conn.executemany(_INSERT_PERSON_WITH_ID, person_rows)
+            conn.executemany(_INSERT_POINT, point_rows)
+            conn.executemany("INSERT OR IGNORE INTO person_tags (person_id, tag_id) VALUES (?, ?)", tag_rows)
+            audit.append_many(conn, events)
+            for person_id, _ in created:
+                vault.search.reindex_person(person_id)
+        return created
 
     def update(self, ident: str | int, values: PersonFields) -> Person:
         person_id = self.resolve(ident)
@@ -497,6 +525,17 @@ class PeopleService:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _prepare_new(
+        self, values: PersonFields, contact_points: Iterable[NewContactPoint], tags: Iterable[str], region: str
+    ) -> tuple[dict[str, Any], list[NewContactPoint], list[str]]:
+        """Validate and normalise a new person (fields, contact points, tags); writes nothing."""
+        clean = _clean(values, creating=True)
+        kind = clean.get("kind") or "candidate"
+        clean["kind"] = kind
+        clean.setdefault("sharing_policy", DEFAULT_POLICY[kind])
+        prepared = [self._prepare_point(p, region) for p in contact_points]
+        return clean, prepared, _clean_tags(tags)
+
     def _prepare_point(self, point: NewContactPoint, region: str) -> NewContactPoint:
         value, normalized = cp.normalise(point.kind, point.value, region)
         if point.source not in cp.SOURCES:
@@ -508,21 +547,25 @@ class PeopleService:
                               obtained, point.outreach, normalized)
 
     def _insert_point(self, conn: Any, person_id: int, point: NewContactPoint, now: str) -> tuple[int, str]:
-        assert isinstance(point, _PreparedPoint)
-        point_uuid = str(uuidlib.uuid4())
-        cur = conn.execute(
-            "INSERT INTO contact_points (uuid, person_id, kind, value, normalized, label, source, source_detail, "
-            "obtained_on, outreach, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (point_uuid, person_id, point.kind, point.value, point.normalized, point.label, point.source,
-             point.source_detail, point.obtained_on, point.outreach, now),
-        )
-        return cur.lastrowid, point_uuid
+        row = _point_values(person_id, point, now)
+        cur = conn.execute(_INSERT_POINT, row)
+        return cur.lastrowid, row[0]
 
     def _attach_tag(self, conn: Any, person_id: int, name: str) -> bool:
-        conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
-        tag_id = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
+        tag_id = self._tag_id(conn, name)
         cur = conn.execute("INSERT OR IGNORE INTO person_tags (person_id, tag_id) VALUES (?, ?)", (person_id, tag_id))
         return cur.rowcount > 0
+
+    @staticmethod
+    def _tag_id(conn: Any, name: str, cache: dict[str, int] | None = None) -> int:
+        """The id of tag ``name``, created if new; ``cache`` (exact name -> id) saves repeat look-ups."""
+        if cache is not None and name in cache:
+            return cache[name]
+        conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+        tag_id = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
+        if cache is not None:
+            cache[name] = tag_id
+        return tag_id
 
     def _touch(self, conn: Any, person_id: int) -> None:
         conn.execute("UPDATE people SET updated_at = ? WHERE id = ?", (self.vault.now(), person_id))
@@ -535,6 +578,54 @@ class PeopleService:
 @dataclass(frozen=True)
 class _PreparedPoint(NewContactPoint):
     normalized: str = ""
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """One person for ``PeopleService.add_many``: what ``add`` takes as arguments."""
+
+    values: PersonFields
+    contact_points: Sequence[NewContactPoint] = ()
+    tags: Sequence[str] = ()
+
+
+_PERSON_INSERT_COLUMNS = (
+    "uuid, kind, full_name, given_name, family_name, sort_name, headline, organisation, title, notes, status, "
+    "not_looking_until, retention_until, sharing_policy, origin, created_at, updated_at"
+)
+_INSERT_PERSON = f"INSERT INTO people ({_PERSON_INSERT_COLUMNS}) VALUES ({', '.join('?' * 17)})"
+_INSERT_PERSON_WITH_ID = f"INSERT INTO people (id, {_PERSON_INSERT_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+_INSERT_POINT = (
+    "INSERT INTO contact_points (uuid, person_id, kind, value, normalized, label, source, source_detail, "
+    "obtained_on, outreach, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _person_values(person_uuid: str, clean: dict[str, Any], origin: str, now: str) -> tuple[Any, ...]:
+    """The ``people`` row of a new person (columns of ``_PERSON_INSERT_COLUMNS``)."""
+    return (
+        person_uuid, clean["kind"], clean["full_name"], clean.get("given_name", ""),
+        clean.get("family_name", ""),
+        sort_name_for(clean["full_name"], clean.get("family_name", ""), clean.get("given_name", "")),
+        clean.get("headline", ""), clean.get("organisation", ""), clean.get("title", ""),
+        clean.get("notes", ""), clean.get("status", "active"), clean.get("not_looking_until"),
+        clean.get("retention_until"), clean["sharing_policy"], origin, now, now,
+    )
+
+
+def _point_values(person_id: int, point: NewContactPoint, now: str) -> tuple[Any, ...]:
+    """A new ``contact_points`` row (with a fresh UUID first) for a prepared point."""
+    assert isinstance(point, _PreparedPoint)
+    return (str(uuidlib.uuid4()), person_id, point.kind, point.value, point.normalized, point.label, point.source,
+            point.source_detail, point.obtained_on, point.outreach, now)
+
+
+def _created_details(
+    clean: dict[str, Any], prepared: Sequence[NewContactPoint], tag_names: Sequence[str], origin: str
+) -> dict[str, Any]:
+    """The details of a ``person.created`` event: field names and counts, never values."""
+    return {"kind": clean["kind"], "fields": sorted(clean), "contact_points": [p.kind for p in prepared],
+            "tags": len(tag_names), "origin": origin or "manual"}
 
 
 def _clean_tags(tags: Iterable[str]) -> list[str]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from vault import contact_points as cp
 from vault.errors import Cancelled, ImportFailed, ValidationError
 from vault.extraction import ExtractionResult
-from vault.people import KINDS, MAX_TEXT, NewContactPoint, Person, PersonFields
+from vault.people import KINDS, MAX_TEXT, NewContactPoint, NewPerson, Person, PersonFields
 
 from .csv_import import parse_csv
 from .dedupe import MatchIndex, Target
@@ -236,9 +236,9 @@ def _state_of_person(vault: Vault, person: Person) -> _State:
                   has_photo)
 
 
-def _state_of_record(prepared: PreparedRecord) -> _State:
+def _state_of_record(prepared: PreparedRecord, key: Callable[[NewContactPoint], tuple[str, str]]) -> _State:
     fields = {f: getattr(prepared.fields, f) or "" for f in (*MERGE_FIELDS, "notes", "full_name")}
-    return _State(fields, {_key(p) for p in prepared.points}, {t.lower() for t in prepared.tags},
+    return _State(fields, {key(p) for p in prepared.points}, {t.lower() for t in prepared.tags},
                   prepared.photo is not None)
 
 
@@ -246,7 +246,22 @@ def _key(point: NewContactPoint) -> tuple[str, str]:
     return point.kind, cp.normalise(point.kind, point.value)[1]
 
 
-def _diff(state: _State, prepared: PreparedRecord, row: RowPlan) -> None:
+def _key_cache() -> Callable[[NewContactPoint], tuple[str, str]]:
+    """``_key`` remembered for one plan (a card's points are keyed several times while planning);
+    the cache lives only as long as the planning call, so no contact values outlive it."""
+    cache: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def key(point: NewContactPoint) -> tuple[str, str]:
+        found = cache.get((point.kind, point.value))
+        if found is None:
+            found = cache[(point.kind, point.value)] = _key(point)
+        return found
+
+    return key
+
+
+def _diff(state: _State, prepared: PreparedRecord, row: RowPlan,
+          key: Callable[[NewContactPoint], tuple[str, str]] = _key) -> None:
     """Fill ``row.changes``/``conflicts`` and advance ``state`` as if the merge were applied."""
     for name in MERGE_FIELDS:
         incoming = getattr(prepared.fields, name) or ""
@@ -262,10 +277,10 @@ def _diff(state: _State, prepared: PreparedRecord, row: RowPlan) -> None:
     if notes and notes not in state.fields.get("notes", ""):
         row.changes.append("notes")
         state.fields["notes"] = (state.fields.get("notes", "") + "\n\n" + notes).strip()
-    new_points = [p for p in prepared.points if _key(p) not in state.keys]
+    new_points = [p for p in prepared.points if key(p) not in state.keys]
     if new_points:
         row.changes.append(f"{len(new_points)} contact point(s)")
-        state.keys.update(_key(p) for p in new_points)
+        state.keys.update(key(p) for p in new_points)
     new_tags = [t for t in prepared.tags if t.lower() not in state.tags]
     if new_tags:
         row.changes.append(f"{len(new_tags)} tag(s)")
@@ -293,6 +308,7 @@ def plan_import(
     file_name = os.path.basename(file_name) or "import"
     parsed = parse_file(data, file_name, fmt, mapping)
     index = MatchIndex.from_vault(vault)
+    key_of = _key_cache()
     suppression = Suppression(vault)
     states: dict[int, _State] = {}  # person_id -> planned state
     row_states: dict[int, _State] = {}  # row index -> planned state of a new person
@@ -314,7 +330,7 @@ def plan_import(
         row.warnings = prepared.warnings
         row.name = prepared.fields.full_name or ""
         row.prepared = prepared
-        keys = [_key(p) for p in prepared.points]
+        keys = [key_of(p) for p in prepared.points]
         if any(suppression.contains(k, v) for k, v in keys if k in ("email", "phone")):
             row.outcome = "suppressed"
             row.reason = "an e-mail or phone of this person is on the suppression list (erased on request)"
@@ -325,7 +341,7 @@ def plan_import(
             target = Target(row=item.index)
             index.add_name(target, prepared.fields.full_name or "", prepared.fields.organisation or "")
             index.add_points(target, keys)
-            row_states[item.index] = _state_of_record(prepared)
+            row_states[item.index] = _state_of_record(prepared, key_of)
             continue
         target, how = found
         row.target, row.matched_by = target, how
@@ -336,15 +352,16 @@ def plan_import(
         else:
             assert target.row is not None
             state = row_states[target.row]
-        _diff(state, prepared, row)
+        _diff(state, prepared, row, key_of)
         row.outcome = "merge" if row.changes else "duplicate"
         index.add_points(target, keys)
         if target.row is not None and row.outcome == "merge":
-            _fold_into(by_index[target.row].prepared, prepared)
+            _fold_into(by_index[target.row].prepared, prepared, key_of)
     return ImportPlan(file_name, parsed.format, parsed.encoding, parsed.notes, rows, kind, region)
 
 
-def _fold_into(first: PreparedRecord | None, other: PreparedRecord) -> None:
+def _fold_into(first: PreparedRecord | None, other: PreparedRecord,
+               key: Callable[[NewContactPoint], tuple[str, str]] = _key) -> None:
     """A later row of the same file adds to the person an earlier row will create."""
     if first is None:
         return
@@ -357,8 +374,8 @@ def _fold_into(first: PreparedRecord | None, other: PreparedRecord) -> None:
         else:
             values[name] = mine or theirs
     first.fields = PersonFields(full_name=first.fields.full_name, kind=first.fields.kind, **values)
-    keys = {_key(p) for p in first.points}
-    first.points.extend(p for p in other.points if _key(p) not in keys)
+    keys = {key(p) for p in first.points}
+    first.points.extend(p for p in other.points if key(p) not in keys)
     lowered = {t.lower() for t in first.tags}
     first.tags.extend(t for t in other.tags if t.lower() not in lowered)
     if first.photo is None:
@@ -367,30 +384,53 @@ def _fold_into(first: PreparedRecord | None, other: PreparedRecord) -> None:
 
 def apply_plan(vault: Vault, plan: ImportPlan,
                progress: Callable[[int, int], bool | None] | None = None) -> ImportPlan:
-    """Write the plan in one transaction. ``progress(done, total)`` may return False to cancel."""
+    """Write the plan in one transaction. ``progress(done, total)`` may return False to cancel.
+
+    New people are created in batches (``PeopleService.add_many``: the same validation, rows and
+    one ``person.created`` event each); a batch is written before any row that needs it or that
+    writes something else (a photo, a merge into a person already in the vault), so people get
+    the same ids and the audit trail the same order as creating them one by one.
+    """
     if plan.applied:
         raise ValidationError("import", "this plan was applied already")
     created: dict[int, tuple[int, str]] = {}
+    pending: list[RowPlan] = []
     total = len(plan.rows)
+
+    def flush() -> None:
+        if not pending:
+            return
+        people = [NewPerson(r.prepared.fields, r.prepared.points, r.prepared.tags)  # type: ignore[union-attr]
+                  for r in pending]
+        for row, (person_id, person_uuid) in zip(pending, vault.people.add_many(
+                people, origin="import", region=plan.region), strict=True):
+            created[row.index] = (person_id, person_uuid)
+            row.person_uuid = person_uuid
+        pending.clear()
+
     with vault.transaction(), vault.search.deferred():
         for done, row in enumerate(plan.rows, start=1):
             if row.outcome == "new" and row.prepared is not None:
-                person = vault.people.add(row.prepared.fields, row.prepared.points, row.prepared.tags,
-                                          origin="import", region=plan.region)
+                pending.append(row)
                 if row.prepared.photo is not None:
-                    _add_photo(vault, person.id, row.prepared.photo)
-                created[row.index] = (person.id, person.uuid)
-                row.person_uuid = person.uuid
+                    flush()
+                    _add_photo(vault, created[row.index][0], row.prepared.photo)
             elif row.outcome in ("merge", "duplicate") and row.target is not None:
                 if row.target.row is not None:
+                    if row.target.row not in created:  # that earlier row is still pending
+                        flush()
                     row.person_uuid = created.get(row.target.row, (0, None))[1]
                 else:
                     assert row.target.person_id is not None
                     if row.outcome == "merge" and row.prepared is not None:
+                        flush()
                         _merge_into(vault, row.target.person_id, row, plan.region)
                     row.person_uuid = vault.people.uuid_of(row.target.person_id)
+            if len(pending) >= _BATCH:
+                flush()
             if progress is not None and progress(done, total) is False:
                 raise Cancelled()
+        flush()
         counts = plan.counts()
         vault.record("import.applied", "vault", vault.uuid,
                      {"format": plan.format, "new": counts["new"], "merged": counts["merge"],
@@ -398,6 +438,10 @@ def apply_plan(vault: Vault, plan: ImportPlan,
                       "failed": counts["failed"]})
     plan.applied = True
     return plan
+
+
+#: New people written per ``add_many`` call at most (bounds the rows held in memory).
+_BATCH = 1000
 
 
 def _add_photo(vault: Vault, person_id: int, photo: Photo) -> None:
