@@ -152,3 +152,20 @@ def test_non_pdf_resume_goes_in_unmodified_and_listed(vault, tmp_path):
     assert entry["stamped"] is False and entry["original_sha256"] == entry["sha256"]
     assert "contact.vcf" not in {f["name"] for f in manifest["files"]}
     assert package.verify_package(result.path, now=vault.now()).ok
+
+
+def test_package_takes_its_name_only_after_the_ledger_committed(vault, tmp_path, monkeypatch):
+    """A failure inside the ledger transaction leaves neither a ledger row nor a file under the name."""
+    from vault import audit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("power cut inside the transaction")
+
+    monkeypatch.setattr(vault.introductions, "on_share", broken)
+    out = tmp_path / "never.zip"
+    with pytest.raises(RuntimeError):
+        make_package(vault, out)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".never")] == []
+    assert vault.conn.execute("SELECT count(*) FROM shares").fetchone()[0] == 0
+    assert audit.last_event(vault.conn).action != "share.created"

@@ -94,3 +94,35 @@ def _cleanup(tmp: Path) -> None:
     for extra in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(OSError):
             Path(str(tmp) + extra).unlink()
+
+
+@contextlib.contextmanager
+def staged_file(target: Path, data: bytes) -> Iterator[Path]:
+    """Write ``data`` to a hidden temp file beside ``target`` now; move it into place only when
+    the block finishes without error. Nest a database transaction inside it and the file can
+    only appear under its name after the transaction committed (a crash in between leaves the
+    record without the file, never the file without its record)."""
+    target = Path(target)
+    try:
+        tmp = temp_path_beside(target)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            tmp.unlink()
+        raise _translate(exc, target) from exc
+    try:
+        yield tmp
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    try:
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _translate(exc, target) from exc

@@ -18,7 +18,6 @@ and only then parses the manifest. Import writes nothing until every check has p
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -36,7 +35,7 @@ import rfc8785
 import vobject
 
 from . import checkpoints
-from .atomic import write_atomic
+from .atomic import staged_file
 from .authorisations import FIELDS, Authorisation, day
 from .clock import iso_ms, parse_iso
 from .documents import safe_file_name
@@ -402,16 +401,8 @@ def build_share(
     warnings = represent_warnings(vault, person_id, rec.id)
     share_uuid = str(uuidlib.uuid4())
     target = Path(out)
-    written = False
-    try:
-        _record_and_write(vault, share_uuid, person_id, who.uuid, rec, auth, wanted, package_id, digest, now,
-                          bool(pdf_password), bool(warnings), target, archive)
-        written = True
-    finally:
-        if not written:
-            with contextlib.suppress(OSError):
-                if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
-                    target.unlink()  # written, but the ledger did not commit: no package without its record
+    _record_and_write(vault, share_uuid, person_id, who.uuid, rec, auth, wanted, package_id, digest, now,
+                      bool(pdf_password), bool(warnings), target, archive)
     return ShareResult(package_id, share_uuid, target, digest, vault.authorisations.get(auth.id),
                        [f.entry() for f in content], warnings)
 
@@ -419,8 +410,8 @@ def build_share(
 def _record_and_write(vault: Vault, share_uuid: str, person_id: int, person_uuid: str, rec: Any,
                       auth: Authorisation, wanted: list[str], package_id: str, digest: str, now: str,
                       has_password: bool, warned: bool, target: Path, archive: bytes) -> None:
-    """The ledger row, its audit event and the file, in one transaction."""
-    with vault.transaction() as conn:
+    """The ledger row and its audit event commit first; only then does the file take its name."""
+    with staged_file(target, archive), vault.transaction() as conn:
         conn.execute(
             "INSERT INTO shares (uuid, person_id, recipient_id, organisation_id, authorisation_id, items, purpose, "
             "package_id, package_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -433,7 +424,6 @@ def _record_and_write(vault: Vault, share_uuid: str, person_id: int, person_uuid
             "represent_warning": warned,
         })
         vault.introductions.on_share(person_id, auth.id, rec.id)
-        write_atomic(target, archive)
 
 
 # --- reading --------------------------------------------------------------------------------
