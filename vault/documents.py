@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import sniff
-from .atomic import write_atomic
+from .atomic import staged_file
 from .errors import DocumentTooLarge, NotFound, ValidationError
 from .extraction import ExtractionResult, extract_text
 
@@ -229,9 +229,8 @@ class DocumentService:
         if destination.is_dir():
             destination = destination / doc.file_name
         data = self.data(doc.id)
-        with self.vault.transaction():
+        with staged_file(destination, data), self.vault.transaction():
             self.vault.record("document.exported", "person", self.vault.people.uuid_of(doc.person_id),
                               {"document": doc.uuid})
-            write_atomic(destination, data)
         return destination
 

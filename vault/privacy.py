@@ -193,8 +193,10 @@ class PrivacyService:
                     indent=2).encode())
                 archive.writestr("README.txt", _README)
                 archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-            with atomic_output(target) as handle:
-                handle.write(buffer.getvalue())
+            payload = buffer.getvalue()
+        # After the commit: the file never exists without its audit event.
+        with atomic_output(target) as handle:
+            handle.write(payload)
         return target
 
     # --- erasure -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import write_atomic
+from .atomic import staged_file
 from .errors import ValidationError
 from .people import Person
 
@@ -124,8 +124,7 @@ def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination:
     chosen = [vault.people.get(i) for i in ids]
     data = render(chosen, VERSIONS[fmt])
     target = Path(destination)
-    with vault.transaction():
+    with staged_file(target, data), vault.transaction():
         vault.record("export.vcard", "vault", vault.uuid,
                      {"format": fmt, "count": len(chosen), "people": [p.uuid for p in chosen]})
-        write_atomic(target, data)
     return target, len(chosen)
