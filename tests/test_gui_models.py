@@ -9,8 +9,7 @@ import pytest
 from conftest import CORPUS
 from PySide6.QtCore import Qt
 
-from ui.activity_model import ActivityModel
-from ui.activity_tab import person_events
+from ui.audit_model import PERSON_COLUMNS, AuditModel
 from ui.contact_points_model import ContactPointsModel
 from ui.documents_model import DocumentsModel
 from ui.people_model import (
@@ -24,6 +23,7 @@ from ui.people_model import (
     PeopleQuery,
 )
 from ui.worker import VaultWorker
+from vault.audit_export import ExportScope
 from vault.config import AppConfig
 from vault.people import NewContactPoint, PersonFields
 
@@ -143,8 +143,9 @@ def test_detail_models_pass_the_model_tester(qtbot, qtmodeltester, worker):
     qtmodeltester.check(documents)
     assert documents.rowCount() == 2
 
-    activity = ActivityModel()
-    activity.set_events(run(qtbot, worker, lambda v: person_events(v, person_uuid)))
+    activity = AuditModel(worker, columns=PERSON_COLUMNS)
+    activity.set_scope(ExportScope(person=person_uuid, mentions=False))
+    qtbot.waitUntil(lambda: activity.rowCount() > 0 and not activity.loading, timeout=WAIT_MS)
     qtmodeltester.check(activity)
     actions = {activity.event_at(r).action for r in range(activity.rowCount())}
     assert {"person.created", "contact_point.added", "document.added"} <= actions

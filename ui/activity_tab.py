@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from vault import audit
 from vault.audit_export import ExportScope
-from vault.store import Vault
 
 from .audit_model import PERSON_COLUMNS, AuditModel
 from .worker import VaultWorker
-
-MAX_EVENTS = 500
-
-
-def person_events(vault: Vault, person_uuid: str) -> list[audit.AuditEvent]:
-    # Events whose subject is this person: an index lookup, fast with a million events.
-    return audit.query_events(vault.conn, subject_ids=[person_uuid], limit=MAX_EVENTS, mentions=False)
 
 
 class ActivityTab(QWidget):
@@ -24,7 +15,6 @@ class ActivityTab(QWidget):
         super().__init__(parent)
         self.worker = worker
         self.person_uuid: str | None = None
-        self._generation = 0
         layout = QVBoxLayout(self)
         self.model = AuditModel(worker, self, columns=PERSON_COLUMNS)
         self.table = QTableView()
@@ -45,11 +35,9 @@ class ActivityTab(QWidget):
 
     def set_person(self, person_uuid: str | None) -> None:
         self.person_uuid = person_uuid
-        self._generation += 1
         # Events whose subject is this person (an index lookup), paged in as the table scrolls.
         self.model.set_scope(ExportScope(person=person_uuid, mentions=False) if person_uuid else None)
 
     def clear(self) -> None:
         self.person_uuid = None
-        self._generation += 1
         self.model.clear()

@@ -12,12 +12,12 @@ import json
 import re
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from vault.audit import AuditEvent
 from vault.audit_export import EventRow, ExportScope, count_scope, page_events
 
-from .activity_model import ACTION_LABELS
+from .list_model import ListTableModel
 from .worker import VaultWorker
 
 Index = QModelIndex | QPersistentModelIndex
@@ -43,12 +43,27 @@ def describe_details(details: dict[str, Any]) -> str:
                      if value is not None)
 
 
+#: Plain words for the actions a person's history shows; other actions show as their name.
+ACTION_LABELS = {
+    "person.created": "Added", "person.updated": "Edited", "person.sharing_policy": "Sharing policy changed",
+    "person.exported": "Exported", "contact_point.added": "Contact detail added",
+    "contact_point.updated": "Contact detail changed", "contact_point.removed": "Contact detail removed",
+    "tag.added": "Tag added", "tag.removed": "Tag removed", "document.added": "Document added",
+    "document.updated": "Document changed", "document.removed": "Document removed",
+    "document.exported": "Document saved to disk", "document.viewed": "Document viewed",
+    "authorisation.logged": "Authorisation logged", "authorisation.revoked": "Authorisation revoked",
+    "share.created": "Shared", "share.refused": "Share refused", "outreach.logged": "Outreach logged",
+    "intro.requested": "Introduction requested", "intro.answered": "Introduction answered",
+    "package.imported": "Imported from a package", "import.applied": "Imported",
+}
+
+
 #: Column sets: the audit viewer shows the subject; a person's Activity tab does not need to.
 VIEWER_COLUMNS = ("#", "When (UTC)", "Action", "Subject", "Details")
 PERSON_COLUMNS = ("When (UTC)", "What", "Details", "#")
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(ListTableModel[EventRow]):
     """``set_scope(scope)`` (re)starts loading; ``clear()`` empties it (on lock)."""
 
     loading_changed = Signal(bool)
@@ -63,7 +78,6 @@ class AuditModel(QAbstractTableModel):
         self.page_size = page_size
         self.scope: ExportScope | None = None
         self.total = 0
-        self._rows: list[EventRow] = []
         self._generation = 0
         self._fetching = False
         self._exhausted = True
@@ -73,7 +87,7 @@ class AuditModel(QAbstractTableModel):
     def set_scope(self, scope: ExportScope | None) -> None:
         self._generation += 1
         self.beginResetModel()
-        self._rows = []
+        self._items = []
         self.scope = scope
         self.total = 0
         self._fetching = False
@@ -117,7 +131,7 @@ class AuditModel(QAbstractTableModel):
         if parent.isValid() or self.scope is None or self._exhausted or self._fetching:
             return
         scope, generation, limit = self.scope, self._generation, self.page_size
-        before = self._rows[-1].event.seq if self._rows else None
+        before = self._items[-1].event.seq if self._items else None
         self._set_fetching(True)
 
         def arrived(rows: list[EventRow]) -> None:
@@ -127,9 +141,9 @@ class AuditModel(QAbstractTableModel):
             if len(rows) < limit:
                 self._exhausted = True
             if rows:
-                start = len(self._rows)
+                start = len(self._items)
                 self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-                self._rows.extend(rows)
+                self._items.extend(rows)
                 self.endInsertRows()
 
         def failed(error: Exception) -> None:
@@ -142,25 +156,14 @@ class AuditModel(QAbstractTableModel):
     # --- compatibility with the person Activity tab -----------------------------------------
 
     def event_at(self, row: int) -> AuditEvent | None:
-        return self._rows[row].event if 0 <= row < len(self._rows) else None
+        item = self.item(row)
+        return item.event if item else None
 
     def subject_name(self, row: int) -> str | None:
-        return self._rows[row].subject_name if 0 <= row < len(self._rows) else None
+        item = self.item(row)
+        return item.subject_name if item else None
 
     # --- the table --------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.columns):
-            return self.columns[section]
-        return None
 
     def _cell(self, row: EventRow, column: str) -> str:
         event = row.event
@@ -182,10 +185,9 @@ class AuditModel(QAbstractTableModel):
         return ""
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) \
-                or not 0 <= index.column() < len(self.columns):
+        row = self.item(index.row()) if index.isValid() else None
+        if row is None or not 0 <= index.column() < len(self.columns):
             return None
-        row = self._rows[index.row()]
         column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cell(row, column)
