@@ -44,6 +44,7 @@ class UnlockPage(QWidget):
         self.path: Path | None = None
         #: A remembered key is used once, at start-up; after a lock the passphrase is needed.
         self.allow_remembered = True
+        self._keyring_available = False
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         panel = QFrame()
@@ -139,7 +140,8 @@ class UnlockPage(QWidget):
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
         self.backup_button.hide()
-        state = remember.status()
+        state = remember.status()  # asked once per showing: the keyring may be slow to answer
+        self._keyring_available = state.available
         self.remember.setEnabled(state.available)
         self.remember.setChecked(False)
         self.remember_reason.setText("" if state.available else f"Remember on this computer is not "
@@ -179,7 +181,7 @@ class UnlockPage(QWidget):
         for widget in (self.passphrase, self.unlock_button, self.other_button, self.create_button,
                        self.recent, self.remembered_button):
             widget.setEnabled(not busy)
-        self.remember.setEnabled(not busy and remember.status().available)
+        self.remember.setEnabled(not busy and self._keyring_available)
 
     # --- unlocking --------------------------------------------------------------------------
 

@@ -137,6 +137,7 @@ class ContactsUi:
                 if isinstance(dialog, ImportWizard):
                     dialog.clear()
                 dialog.close()
+                dialog.deleteLater()  # closed is not gone: the dialogs hold names until deleted
         if self.intake is not None:
             self.intake.clear()
         self.wizard = self.export_dialog = self.erase_dialog = self.message = None

@@ -81,5 +81,10 @@ class ExportDialog(QDialog):
             self.written = (str(result[0]), result[1])
             self.accept()
 
-        self.worker.call(lambda v: export_vcards(v, people, path, fmt), done,
-                         lambda error: self.status.setText(str(error)))
+        def failed(error: Exception) -> None:
+            save.setEnabled(True)
+            self.status.setText(str(error))
+
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setEnabled(False)  # one click, one export (and one audit event)
+        self.worker.call(lambda v: export_vcards(v, people, path, fmt), done, failed)

@@ -375,6 +375,9 @@ class ImportWizard(QWizard):
         """On lock: drop the file's bytes and the plan (personal data)."""
         self.data = b""
         self.plan = None
+        self.file_name = ""
+        self.mapping_page.table.setRowCount(0)  # its "Example" column holds values from the file
         fill(self.preview_page.table, [])
         self.report_page.report.clear()
+        self.file_page.path.clear()
         self.close()

@@ -93,4 +93,5 @@ class RetentionView(QWidget):
         self.count.clear()
         if self.dialog is not None:
             self.dialog.close()
+            self.dialog.deleteLater()
             self.dialog = None

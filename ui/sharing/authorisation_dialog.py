@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ui.field_errors import error_label
 from ui.worker import VaultWorker
 from vault.authorisations import FIELDS, METHODS, Authorisation
-from vault.errors import VaultError
+from vault.errors import ValidationError, VaultError
 from vault.recipients import Organisation, Recipient
 from vault.store import Vault
 
@@ -167,17 +167,19 @@ class LogAuthorisationDialog(QDialog):
         max_uses = self.max_uses.value() or None
         note = self.evidence_note.text()
         evidence = self.evidence_path
-        try:
-            evidence_data = evidence.read_bytes() if evidence else None
-        except OSError as exc:
-            self._failed(VaultError(f"{evidence} cannot be read ({exc.strerror})."))
-            return
 
         def log(v: Vault) -> Authorisation:
-            prepared = v.documents.prepare(evidence_data, evidence.name) if evidence and evidence_data else None
+            # Reading, sniffing and extracting the evidence file happen here, on the worker.
+            evidence_data, prepared = None, None
+            if evidence is not None:
+                try:
+                    evidence_data = evidence.read_bytes()
+                except OSError as exc:
+                    raise ValidationError("evidence", f"{evidence} cannot be read ({exc.strerror})") from exc
+                prepared = v.documents.prepare(evidence_data, evidence.name)
             with v.transaction():
                 doc = None
-                if evidence and evidence_data is not None and prepared is not None:
+                if evidence is not None and evidence_data is not None:
                     doc = v.documents.add_bytes(person, evidence_data, evidence.name, role="evidence",
                                                 prepared=prepared).uuid
                 return v.authorisations.log(person, scope=scope, purpose=purpose, method=method,
