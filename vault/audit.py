@@ -232,16 +232,7 @@ def verify_events(events: Iterable[AuditEvent], start_prev: str = GENESIS, start
 
 def iter_events(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[AuditEvent]:
     """Stream the whole chain in seq order without holding it in memory."""
-    last = after_seq
-    while True:
-        rows = conn.execute(
-            f"SELECT {_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
-        ).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            yield _row_to_event(row)
-        last = rows[-1][0]
+    return map(_row_to_event, iter_rows(conn, batch, after_seq))
 
 
 def iter_rows(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:

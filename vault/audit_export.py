@@ -242,7 +242,7 @@ def header_for(vault: Vault, scope: ExportScope, checkpoint: Checkpoint, head: i
 
 
 def _line(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+    return audit.canonical_json(obj) + b"\n"
 
 
 class _Ticker:
@@ -571,8 +571,7 @@ def _load_line(text: str) -> Any:
         obj = json.loads(text)
     except ValueError:
         return _strict_loads(text)
-    if isinstance(obj, dict) and json.dumps(obj, sort_keys=True, separators=(",", ":"),
-                                            ensure_ascii=False) == text.rstrip("\r\n"):
+    if isinstance(obj, dict) and audit.canonical_json(obj) == text.rstrip("\r\n").encode("utf-8"):
         return obj
     return _strict_loads(text)
 

@@ -20,7 +20,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .clock import iso_ms, parse_iso
-from .errors import Ambiguous, NotFound, ShareNotAuthorised, ValidationError
+from .errors import ShareNotAuthorised, ValidationError
+from .lookup import resolve_id
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -184,23 +185,7 @@ class AuthorisationService:
     # --- lookups ----------------------------------------------------------------------------
 
     def resolve(self, ident: str | int) -> int:
-        conn = self.vault.conn
-        if isinstance(ident, int):
-            row = conn.execute("SELECT id FROM authorisations WHERE id = ?", (ident,)).fetchone()
-            if not row:
-                raise NotFound("authorisation", str(ident))
-            return row[0]
-        text = str(ident).strip().lower()
-        if len(text) < 4:
-            raise NotFound("authorisation", text)
-        rows = conn.execute(
-            "SELECT id FROM authorisations WHERE uuid >= ? AND uuid < ? LIMIT 2", (text, text + "\uffff")
-        ).fetchall()
-        if not rows:
-            raise NotFound("authorisation", text)
-        if len(rows) > 1:
-            raise Ambiguous("authorisation", text, len(rows))
-        return rows[0][0]
+        return resolve_id(self.vault.conn, "authorisations", "authorisation", ident)
 
     def get(self, ident: str | int) -> Authorisation:
         auth_id = self.resolve(ident)

@@ -42,12 +42,6 @@ class AppConfig:
     def vault_entry(self, path: Path) -> dict[str, Any]:
         return dict(self._load()["vaults"].get(str(path), {}))
 
-    def update_vault(self, path: Path, **fields: Any) -> None:
-        data = self._load()
-        entry = data["vaults"].setdefault(str(path), {})
-        entry.update(fields)
-        self._save(data)
-
     def vault_uuid(self, path: Path) -> str | None:
         return self.vault_entry(path).get("uuid")
 

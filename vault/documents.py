@@ -18,6 +18,7 @@ from . import sniff
 from .atomic import staged_file
 from .errors import DocumentTooLarge, NotFound, ValidationError
 from .extraction import ExtractionResult, extract_text
+from .lookup import resolve_id
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -142,21 +143,7 @@ class DocumentService:
         return self.get(doc_uuid)
 
     def resolve(self, ident: str | int) -> int:
-        conn = self.vault.conn
-        if isinstance(ident, int):
-            row = conn.execute("SELECT id FROM documents WHERE id = ?", (ident,)).fetchone()
-            if not row:
-                raise NotFound("document", str(ident))
-            return row[0]
-        text = str(ident).strip().lower()
-        if len(text) < 4:
-            raise NotFound("document", text)
-        rows = conn.execute(
-            "SELECT id FROM documents WHERE uuid >= ? AND uuid < ? LIMIT 2", (text, text + "\uffff")
-        ).fetchall()
-        if len(rows) != 1:
-            raise NotFound("document", text)
-        return rows[0][0]
+        return resolve_id(self.vault.conn, "documents", "document", ident)
 
     def get(self, ident: str | int) -> Document:
         doc_id = self.resolve(ident)

@@ -11,7 +11,8 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import Ambiguous, NotFound, ValidationError
+from .errors import ValidationError
+from .lookup import resolve_id
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -68,20 +69,7 @@ class IntroductionService:
         self.vault = vault
 
     def resolve(self, ident: str | int) -> int:
-        conn = self.vault.conn
-        if isinstance(ident, int):
-            row = conn.execute("SELECT id FROM intro_requests WHERE id = ?", (ident,)).fetchone()
-            if not row:
-                raise NotFound("introduction request", str(ident))
-            return row[0]
-        text = str(ident).strip().lower()
-        rows = conn.execute("SELECT id FROM intro_requests WHERE uuid >= ? AND uuid < ? LIMIT 2",
-                            (text, text + "\uffff")).fetchall() if len(text) >= 4 else []
-        if not rows:
-            raise NotFound("introduction request", text)
-        if len(rows) > 1:
-            raise Ambiguous("introduction request", text, len(rows))
-        return rows[0][0]
+        return resolve_id(self.vault.conn, "intro_requests", "introduction request", ident)
 
     def get(self, ident: str | int) -> IntroRequest:
         req_id = self.resolve(ident)

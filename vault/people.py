@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import audit
 from . import contact_points as cp
-from .errors import Ambiguous, NotFound, ValidationError
+from .errors import NotFound, ValidationError
+from .lookup import resolve_id
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -187,23 +188,7 @@ class PeopleService:
 
     def resolve(self, ident: str | int) -> int:
         """Person id from an integer id, a UUID, or an unambiguous UUID prefix (≥ 4 chars)."""
-        conn = self.vault.conn
-        if isinstance(ident, int):
-            row = conn.execute("SELECT id FROM people WHERE id = ?", (ident,)).fetchone()
-            if not row:
-                raise NotFound("person", str(ident))
-            return row[0]
-        text = str(ident).strip().lower()
-        if len(text) < 4:
-            raise NotFound("person", text)
-        rows = conn.execute(
-            "SELECT id FROM people WHERE uuid >= ? AND uuid < ? LIMIT 2", (text, text + "\uffff")
-        ).fetchall()
-        if not rows:
-            raise NotFound("person", text)
-        if len(rows) > 1:
-            raise Ambiguous("person", text, len(rows))
-        return rows[0][0]
+        return resolve_id(self.vault.conn, "people", "person", ident)
 
     def get(self, ident: str | int) -> Person:
         person_id = self.resolve(ident)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .contact_points import normalise_email
 from .errors import Ambiguous, NotFound, ValidationError
 from .identity import PublicIdentity
+from .lookup import find_by_uuid_prefix
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -86,17 +87,6 @@ def clean_public_key(text: str) -> str:
     return PublicIdentity.from_minisign(text).minisign_base64()
 
 
-def _by_uuid_prefix(conn: Any, table: str, kind: str, text: str) -> int | None:
-    if len(text) < 4:
-        return None
-    rows = conn.execute(
-        f"SELECT id FROM {table} WHERE uuid >= ? AND uuid < ? LIMIT 2", (text, text + "\uffff")
-    ).fetchall()
-    if len(rows) > 1:
-        raise Ambiguous(kind, text, len(rows))
-    return rows[0][0] if rows else None
-
-
 class RecipientService:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
@@ -114,7 +104,7 @@ class RecipientService:
         row = conn.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (text,)).fetchone()
         if row:
             return row[0]
-        found = _by_uuid_prefix(conn, "organisations", "organisation", text.lower())
+        found = find_by_uuid_prefix(conn, "organisations", "organisation", text.lower())
         if found is None:
             raise NotFound("organisation", text)
         return found
@@ -184,7 +174,7 @@ class RecipientService:
                 raise NotFound("recipient", str(ident))
             return row[0]
         text = str(ident).strip()
-        found = _by_uuid_prefix(conn, "recipients", "recipient", text.lower())
+        found = find_by_uuid_prefix(conn, "recipients", "recipient", text.lower())
         if found is not None:
             return found
         rows = conn.execute(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vault import kdf, paths, remember
+from vault import paths, remember
 from vault.config import AppConfig
 from vault.errors import ValidationError, WrongPassphrase
 from vault.store import Vault
@@ -52,13 +52,14 @@ class CliContext:
         path = self.vault_path
         if os.environ.get("CONTACT_VAULT_PASSPHRASE") or getattr(self.args, "passphrase_file", None):
             return Vault.open(path, self.passphrase(), config=self.config, readonly=readonly)
-        raw = remember.recall(self.config.vault_uuid(path))
+        vault_uuid = self.config.vault_uuid(path)
+        raw = remember.recall(vault_uuid)
         if raw is not None:
             try:
                 return Vault.open(path, raw_key=raw, config=self.config, readonly=readonly)
             except WrongPassphrase:
                 pass  # stale entry (passphrase changed elsewhere): fall back to asking
-        elif remember.lost(self.config.vault_uuid(path), self.config):
+        elif self.config.is_remembered(vault_uuid):  # remembered once, but the keyring has no key now
             self.say("note: this computer was set to remember the vault, but the key is no longer in the "
                      "system keyring (locked or removed); asking for the passphrase instead.")
         return Vault.open(path, self.prompt_secret("Passphrase: "), config=self.config, readonly=readonly)
@@ -83,6 +84,3 @@ def read_secret_file(path: str, what: str) -> str:
         raise ValidationError(what, f"{path} cannot be read ({exc.strerror})") from exc
     return text.rstrip("\r\n")
 
-
-def derive_for(path: Path, passphrase: str) -> bytes:
-    return kdf.derive_key(passphrase, kdf.read_salt(path))

@@ -44,10 +44,6 @@ class SourceRecord:
     photo: Photo | None = None
     warnings: list[str] = field(default_factory=list)
 
-    def has_content(self) -> bool:
-        return bool(self.full_name or self.given_name or self.family_name or self.organisation or self.emails
-                    or self.phones or self.links or self.addresses)
-
 
 @dataclass
 class ParsedItem:
