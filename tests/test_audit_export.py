@@ -323,3 +323,17 @@ def test_after_a_real_erasure_no_export_names_the_person_and_all_verify(vault, c
                 assert fragment not in text, (out.name, fragment)
             if fmt == "jsonl":
                 assert verify_export(out, vault.owner.identity).ok
+
+
+def test_a_read_only_vault_refuses_an_audit_export_it_could_not_record(vault_path, template_vault, tmp_path):
+    from vault.config import AppConfig
+    from vault.errors import VaultReadOnly
+    from vault.store import Vault
+
+    readonly = Vault.open(vault_path, raw_key=template_vault[1], config=AppConfig(tmp_path / "cfg"), readonly=True)
+    try:
+        with pytest.raises(VaultReadOnly):
+            export_audit(readonly, tmp_path / "audit.jsonl", "jsonl")
+    finally:
+        readonly.close()
+    assert not (tmp_path / "audit.jsonl").exists()

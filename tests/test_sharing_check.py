@@ -18,7 +18,7 @@ from tests.conftest import CORPUS, FIXED_NOW
 from vault import audit, package
 from vault.clock import FixedClock
 from vault.config import AppConfig
-from vault.errors import NotFound, ShareNotAuthorised, ValidationError
+from vault.errors import AuthorisationImmutable, NotFound, ShareNotAuthorised, ValidationError
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
 
@@ -199,13 +199,13 @@ def test_authorisations_are_immutable_and_revoked_once(vault):
                                     method="written", obtained_at="2026-02-01", valid_until="2026-03-15")
     assert auth.valid_until == "2026-03-15T23:59:59.999Z"  # a bare date means the whole of that day
     assert auth.recorded_by == vault.actor
-    with pytest.raises(Exception, match="immutable"), vault.transaction() as conn:
+    with pytest.raises(AuthorisationImmutable), vault.transaction() as conn:
         conn.execute("UPDATE authorisations SET scope = ? WHERE id = ?", ('["resume","phone"]', auth.id))
     revoked = vault.authorisations.revoke(auth.uuid[:8], "changed their mind")
     assert revoked.revoked_reason == "changed their mind" and revoked.status(vault.now()) == "revoked"
     with pytest.raises(ValidationError, match="already revoked"):
         vault.authorisations.revoke(auth.uuid, "again")
-    with pytest.raises(Exception, match="immutable"), vault.transaction() as conn:
+    with pytest.raises(AuthorisationImmutable), vault.transaction() as conn:
         conn.execute("UPDATE authorisations SET revoked_reason = 'edited' WHERE id = ?", (auth.id,))
     actions = [e.action for e in audit.query_events(vault.conn, subject_ids=[person.uuid], newest_first=False)]
     assert actions[-2:] == ["authorisation.logged", "authorisation.revoked"]
@@ -308,3 +308,41 @@ def test_introduction_request_waits_for_the_contacts_authorisation(vault, tmp_pa
     declined = vault.introductions.request(contact.id, requester="A stranger at a conference")
     assert vault.introductions.answer(declined.uuid, "declined", "no thanks").status == "declined"
     assert {r.status for r in vault.introductions.list(person=contact.id)} == {"fulfilled", "declined"}
+
+
+def test_schema_refusals_are_typed_and_never_reported_as_damage(vault, tmp_path):
+    """A duplicate organisation name and removing consent evidence are bad input, not a damaged vault."""
+    import subprocess
+
+    from conftest import CLI, cli_env
+
+    from vault.errors import ValidationError
+
+    vault.recipients.add_organisation("Acme")
+    beta = vault.recipients.add_organisation("Beta")
+    with pytest.raises(ValidationError) as info:
+        vault.recipients.update_organisation(beta.uuid, name="acme")
+    assert info.value.field == "organisation"
+    person = vault.people.add(PersonFields(full_name="Evidence Holder"))
+    evidence = vault.documents.add_bytes(person.uuid, b"I agree to be introduced.", "consent.txt", role="evidence")
+    vault.recipients.add("Evidence Client", email="ec@client.example")
+    auth = vault.authorisations.log(person.uuid, recipient="Evidence Client", scope=["resume"], purpose="Role",
+                                    method="written", obtained_at="2026-01-01", evidence_document=evidence.uuid)
+    vault.authorisations.revoke(auth.uuid, "changed their mind")
+    with pytest.raises(ValidationError, match="evidence for authorisation"):
+        vault.documents.remove(evidence.uuid)
+    assert vault.documents.get(evidence.uuid).uuid == evidence.uuid
+    vault.close()
+    result = subprocess.run([*CLI, "organisation", "edit", "Beta", "--name", "acme"], capture_output=True, text=True,
+                            env=cli_env(vault.path, tmp_path / "cfg"), timeout=60)
+    assert result.returncode == 1
+    assert "already exists" in result.stderr and "damaged" not in result.stderr
+
+
+def test_a_constraint_the_schema_enforces_becomes_a_typed_error(vault):
+    from vault.errors import ConstraintViolated
+
+    with pytest.raises(ConstraintViolated), vault.transaction() as conn:
+        conn.execute("INSERT INTO tags (name) VALUES ('dup')")
+        conn.execute("INSERT INTO tags (name) VALUES ('DUP')")
+    assert vault.conn.execute("SELECT count(*) FROM tags WHERE name = 'dup'").fetchone()[0] == 0

@@ -27,7 +27,7 @@ from . import audit, checkpoints
 from .atomic import atomic_output
 from .checkpoints import Checkpoint
 from .clock import iso_ms, parse_iso
-from .errors import AuditExportInvalid, ValidationError
+from .errors import AuditExportInvalid, ValidationError, VaultReadOnly
 from .identity import PublicIdentity
 
 if TYPE_CHECKING:
@@ -446,6 +446,9 @@ def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | N
     """
     if fmt not in FORMATS:
         raise ValidationError("format", f"must be one of {', '.join(FORMATS)}")
+    if vault.readonly:
+        # Every export is audited (DESIGN §2 rule 3), and a read-only vault cannot record one.
+        raise VaultReadOnly(str(vault.path), "record the export in its audit trail")
     scope = scope or ExportScope()
     out = Path(out).absolute()
     if out == vault.path:
@@ -466,13 +469,12 @@ def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | N
         else:
             events, truncated = _write_pdf(vault, handle, scope, checkpoint, head, total, exported_at, ticker)
         ticker.finish()
-        if not vault.readonly:
-            details: dict[str, Any] = {"format": fmt, "scope": scope.field_names(), "events": events,
-                                       "checkpoint": checkpoint.seq}
-            if scope.person:
-                details["person"] = scope.person
-            with vault.transaction():
-                vault.record("audit.exported", "vault", vault.uuid, details)
+        details: dict[str, Any] = {"format": fmt, "scope": scope.field_names(), "events": events,
+                                   "checkpoint": checkpoint.seq}
+        if scope.person:
+            details["person"] = scope.person
+        with vault.transaction():
+            vault.record("audit.exported", "vault", vault.uuid, details)
     return ExportResult(out, fmt, scope, events, head, checkpoint, truncated)
 
 

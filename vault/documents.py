@@ -203,6 +203,11 @@ class DocumentService:
 
     def remove(self, ident: str | int) -> None:
         doc = self.get(ident)
+        proof = self.vault.conn.execute(
+            "SELECT uuid FROM authorisations WHERE evidence_document_id = ? LIMIT 1", (doc.id,)).fetchone()
+        if proof:
+            raise ValidationError("document", f"it is the evidence for authorisation {proof[0]}; the proof of "
+                                  "consent is kept as long as the authorisation")
         with self.vault.transaction() as conn:
             conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
             self.vault.record("document.removed", "person", self.vault.people.uuid_of(doc.person_id),

@@ -119,6 +119,14 @@ class ValidationError(VaultError):
         self.problem = problem
 
 
+class ConstraintViolated(VaultError):
+    """A change the schema itself refused (a duplicate, a rule enforced by a trigger)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"The vault refused that change ({detail}); nothing was changed.")
+        self.detail = detail
+
+
 class NotFound(VaultError):
     def __init__(self, kind: str, ident: str) -> None:
         super().__init__(f"No {kind} matches '{ident}'.")

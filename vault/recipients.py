@@ -148,6 +148,9 @@ class RecipientService:
         changes: dict[str, str] = {}
         if name is not None:
             changes["name"] = _text("organisation", name, required=True)
+            if self.vault.conn.execute("SELECT 1 FROM organisations WHERE name = ? COLLATE NOCASE AND id != ?",
+                                       (changes["name"], org.id)).fetchone():
+                raise ValidationError("organisation", f"'{changes['name']}' already exists")
         if website is not None:
             changes["website"] = _text("website", website, limit=500)
         if notes is not None:

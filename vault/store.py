@@ -25,6 +25,8 @@ from .clock import Clock
 from .config import AppConfig
 from .connection import connect, integrity_report, precheck_file
 from .errors import (
+    AuthorisationImmutable,
+    ConstraintViolated,
     DiskFull,
     IntegrityCheckFailed,
     SchemaTooNew,
@@ -339,9 +341,12 @@ class Vault:
         except BaseException as exc:
             with contextlib.suppress(sqlcipher3.Error):
                 conn.execute("ROLLBACK")
-            if isinstance(exc, sqlcipher3.DatabaseError | sqlite3.DatabaseError) and not isinstance(
-                exc, sqlcipher3.IntegrityError
-            ):
+            if isinstance(exc, sqlcipher3.IntegrityError | sqlite3.IntegrityError):
+                # A schema rule said no (UNIQUE, an immutability trigger): bad input, not damage.
+                if "immutable" in str(exc):
+                    raise AuthorisationImmutable() from exc
+                raise ConstraintViolated(str(exc)) from exc
+            if isinstance(exc, sqlcipher3.DatabaseError | sqlite3.DatabaseError):
                 raise _sqlite_error(self.path, exc) from exc
             raise
         finally:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import sqlcipher3
 
-from vault.errors import VaultDamaged, VaultError
+from vault.errors import ConstraintViolated, VaultDamaged, VaultError
 
 from . import cmd_audit, cmd_contacts, cmd_people, cmd_sharing, cmd_vault
 from .context import CliContext
@@ -60,6 +60,9 @@ def run(argv: Sequence[str]) -> int:
     except VaultError as exc:
         print(f"contact-vault: {exc}", file=sys.stderr)
         return exc.exit_code
+    except sqlcipher3.IntegrityError as exc:  # a schema rule said no: bad input, never "damaged"
+        print(f"contact-vault: {ConstraintViolated(str(exc))}", file=sys.stderr)
+        return 1
     except sqlcipher3.DatabaseError as exc:
         print(f"contact-vault: {VaultDamaged(str(ctx.vault_path), str(exc))}", file=sys.stderr)
         return 1
