@@ -300,12 +300,7 @@ class AuthorisationService:
             if not token:
                 continue
             if token.startswith("document:"):
-                doc_id = self.vault.documents.resolve(token.split(":", 1)[1])
-                row = self.vault.conn.execute("SELECT uuid, person_id FROM documents WHERE id = ?",
-                                              (doc_id,)).fetchone()
-                if row[1] != person_id:
-                    raise ValidationError("scope", f"document {row[0]} belongs to someone else")
-                token = f"document:{row[0]}"
+                token = self._document_token(person_id, token[9:], "scope")
             elif token not in ("resume", *FIELDS):
                 raise ValidationError("scope", f"'{raw}' is not one of resume, document:<id>, {', '.join(FIELDS)}")
             if token not in tokens:
@@ -313,6 +308,13 @@ class AuthorisationService:
         if not tokens:
             raise ValidationError("scope", "name at least one item (resume, email, phone, address, link)")
         return tokens
+
+    def _document_token(self, person_id: int, ref: str, field: str) -> str:
+        """``document:<full uuid>`` for a document of this person (scope and share items alike)."""
+        doc = self.vault.documents.get(ref)
+        if doc.person_id != person_id:
+            raise ValidationError(field, f"document {doc.uuid} belongs to someone else")
+        return f"document:{doc.uuid}"
 
     def _uuid(self, table: str, row_id: int | None) -> str | None:
         if row_id is None:
@@ -378,12 +380,7 @@ class AuthorisationService:
         for raw in items:
             item = str(raw).strip().lower()
             if item.startswith("document:"):
-                doc_id = self.vault.documents.resolve(item[9:])
-                row = self.vault.conn.execute("SELECT uuid, person_id FROM documents WHERE id = ?",
-                                              (doc_id,)).fetchone()
-                if row[1] != person_id:
-                    raise ValidationError("items", f"document {row[0]} belongs to someone else")
-                item = f"document:{row[0]}"
+                item = self._document_token(person_id, item[9:], "items")
             elif item not in FIELDS:
                 raise ValidationError("items", f"'{raw}' is not a document or one of {', '.join(FIELDS)}")
             if item not in out:
