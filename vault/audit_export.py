@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from . import audit, checkpoints
 from .atomic import atomic_output
 from .checkpoints import Checkpoint
-from .clock import iso_ms, parse_iso
+from .clock import user_instant
 from .errors import AuditExportInvalid, ValidationError, VaultReadOnly
 from .identity import PublicIdentity
 
@@ -95,14 +95,8 @@ class ExportScope:
 
 
 def _normalise_time(text: str, name: str, *, end: bool) -> str:
-    """A date means the whole day: ``since`` from its start, ``until`` through its end."""
-    try:
-        moment = parse_iso(text)
-    except ValueError as exc:
-        raise ValidationError(name, f"'{text}' is not a date (use YYYY-MM-DD or an ISO date-time)") from exc
-    if end and len(text.strip()) == 10:
-        moment += timedelta(days=1)
-    return iso_ms(moment)
+    """A date means the whole day: ``since`` from its start, ``until`` up to the next day's start."""
+    return user_instant(name, text, bare_date_offset=timedelta(days=1) if end else timedelta(0))
 
 
 def make_scope(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .clock import iso_ms, parse_iso
+from .clock import iso_ms, user_instant
 from .errors import ShareNotAuthorised, ValidationError
 from .lookup import resolve_id
 
@@ -149,14 +149,8 @@ def to_instant(name: str, value: str | None, *, end_of_day: bool = False) -> str
     """A stored timestamp from a date or datetime; a bare date as 'valid until' means its whole day."""
     if value in (None, ""):
         return None
-    text = str(value).strip()
-    try:
-        moment = parse_iso(text)
-    except ValueError as exc:
-        raise ValidationError(name, f"'{text}' is not a date (use YYYY-MM-DD or an ISO date-time)") from exc
-    if end_of_day and len(text) == 10:
-        moment = moment + timedelta(days=1) - timedelta(milliseconds=1)
-    return iso_ms(moment)
+    offset = timedelta(days=1) - timedelta(milliseconds=1) if end_of_day else timedelta(0)
+    return user_instant(name, str(value), bare_date_offset=offset)
 
 
 def day(instant: str | None) -> str:

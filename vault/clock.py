@@ -23,6 +23,22 @@ def parse_iso(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def user_instant(field: str, text: str, *, bare_date_offset: timedelta = timedelta(0)) -> str:
+    """A stored timestamp from a date or date-time a person typed. A bare date means the start
+    of that day, moved by ``bare_date_offset`` (a day, or a day less a millisecond, for 'through
+    that day'). Raises ``ValidationError`` naming the field."""
+    from .errors import ValidationError
+
+    text = text.strip()
+    try:
+        moment = parse_iso(text)
+    except ValueError as exc:
+        raise ValidationError(field, f"'{text}' is not a date (use YYYY-MM-DD or an ISO date-time)") from exc
+    if len(text) == 10:
+        moment += bare_date_offset
+    return iso_ms(moment)
+
+
 class Clock:
     """Wall clock. ``now()`` is always timezone-aware UTC."""
 
