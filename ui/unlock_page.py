@@ -82,6 +82,7 @@ class UnlockPage(QWidget):
         layout.addWidget(self.remember_reason)
 
         self.notice = QLabel()
+        self.notice.setWordWrap(True)  # the keyring notice runs to two lines
         self.notice.setStyleSheet("color: palette(placeholder-text);")
         self.notice.hide()
         layout.addWidget(self.notice)
