@@ -1,10 +1,18 @@
 """Numbered schema migrations, tracked by ``PRAGMA user_version``.
 
 Each migration is applied in its own transaction together with its audit event. Never edit a
-released migration: add the next number. ``tests/data/schema/`` keeps a vault per old schema.
+released migration: add the next number. A migration is SQL text, or a function of the
+connection when it needs to read the schema first. ``tests/test_schema_migrations.py`` builds a
+vault at every old schema from these very steps (vault files are never kept in git) and upgrades it.
 """
 
 from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from .errors import VaultDamaged
 
 MIGRATION_1 = r"""
 CREATE TABLE meta (
@@ -273,9 +281,102 @@ CREATE TABLE checkpoints (
 );
 """
 
-#: (version, SQL) in order. The vault's ``user_version`` is the last one applied.
-MIGRATIONS: list[tuple[int, str]] = [
+#: The CHECK constraints of migration 1 that list more than two values. SQLite evaluates
+#: ``x IN ('a', 'b', 'c')`` by building a temporary b-tree on every execution of an INSERT or
+#: UPDATE; with ``cipher_memory_security`` every one of its allocations is locked and wiped, which
+#: made these CHECKs half the cost of inserting a contact point. An OR chain is the same rule
+#: without the temporary table.
+_IN_LIST_CHECKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("people", "status", ("active", "passive", "placed", "not-looking")),
+    ("contact_points", "kind", ("email", "phone", "address", "link")),
+    ("documents", "role", ("resume", "evidence", "photo", "other")),
+    ("documents", "text_status", ("extracted", "failed", "empty")),
+    ("authorisations", "method", ("email", "phone", "in-person", "written", "form", "upstream")),
+    ("intro_requests", "status", ("pending", "authorised", "declined", "fulfilled")),
+    ("outreach", "channel", ("call", "email", "message", "meeting")),
+)
+
+
+def _in_list_check(column: str, values: tuple[str, ...]) -> str:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"CHECK ({column} IN ({listed}))"
+
+
+def _or_chain_check(column: str, values: tuple[str, ...]) -> str:
+    chain = " OR ".join(f"{column} = '{value}'" for value in values)
+    return f"CHECK ({chain})"
+
+
+def migration_2(conn: Any, path: str) -> None:
+    """Same rules, cheaper writes: CHECK lists become OR chains, and two indexes that only ever
+    serve the rare rows (do-not-contact points, people with a retention date) become partial.
+
+    A CHECK cannot be altered in place; SQLite's documented procedure for changing one without
+    copying the table is to edit its text in ``sqlite_schema`` and bump ``schema_version``. The
+    new text accepts exactly the rows the old one did, so no stored row changes meaning.
+    """
+    tables: dict[str, str] = {}
+    for table, column, values in _IN_LIST_CHECKS:
+        sql = tables.get(table) or conn.execute(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+        old, new = _in_list_check(column, values), _or_chain_check(column, values)
+        if sql.count(old) != 1:
+            raise VaultDamaged(path, f"the {table} table does not have the schema version 1 defined")
+        tables[table] = sql.replace(old, new)
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.executemany("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?",
+                         [(sql, table) for table, sql in tables.items()])
+        conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+    for statement in (
+        "DROP INDEX contact_points_dnc",
+        "CREATE INDEX contact_points_dnc ON contact_points(person_id) WHERE outreach = 'do-not-contact'",
+        "DROP INDEX people_retention",
+        "CREATE INDEX people_retention ON people(retention_until) WHERE retention_until IS NOT NULL",
+    ):
+        conn.execute(statement)
+    for table in tables:
+        # Reading each table re-parses the edited schema inside this transaction: a text SQLite
+        # could not parse fails here and the whole step rolls back.
+        conn.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
+
+
+Migration = str | Callable[[Any, str], None]
+
+def apply_migration(conn: Any, step: Migration, path: str) -> None:
+    """Run one step inside the caller's transaction (``executescript`` would commit behind it)."""
+    if callable(step):
+        step(conn, path)
+        return
+    for statement in split_sql(step):
+        conn.execute(statement)
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements."""
+    statements: list[str] = []
+    buffer: list[str] = []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buffer.append(line)
+        joined = "\n".join(buffer).strip()
+        if joined and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            buffer = []
+    tail = "\n".join(buffer).strip()
+    if tail:
+        statements.append(tail)
+    return statements
+
+
+#: (version, step) in order. The vault's ``user_version`` is the last one applied.
+MIGRATIONS: list[tuple[int, Migration]] = [
     (1, MIGRATION_1),
+    (2, migration_2),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -39,7 +39,7 @@ from .errors import (
 )
 from .identity import OwnerKey, PublicIdentity, fingerprint_for, key_id_for
 from .lockfile import VaultLock
-from .schema import LATEST_VERSION, MIGRATIONS
+from .schema import LATEST_VERSION, MIGRATIONS, apply_migration
 
 if TYPE_CHECKING:
     from .authorisations import AuthorisationService
@@ -155,9 +155,8 @@ class Vault:
             try:
                 now = clock.now_iso()
                 conn.execute("BEGIN IMMEDIATE")
-                for version, sql in MIGRATIONS:
-                    for statement in _split_sql(sql):
-                        conn.execute(statement)
+                for version, step in MIGRATIONS:
+                    apply_migration(conn, step, str(path))
                     conn.execute(f"PRAGMA user_version = {version}")
                 conn.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
@@ -251,12 +250,11 @@ class Vault:
     def _migrate(self, current: int, take_backup: bool) -> None:
         if take_backup:
             self.backup(self.path.with_name(f"{self.path.name}.before-v{LATEST_VERSION}.bak"))
-        for version, sql in MIGRATIONS:
+        for version, step in MIGRATIONS:
             if version <= current:
                 continue
             with self.transaction() as conn:
-                for statement in _split_sql(sql):
-                    conn.execute(statement)
+                apply_migration(conn, step, str(self.path))
                 conn.execute(f"PRAGMA user_version = {version}")
                 self.record("vault.migrated", "vault", self.uuid, {"from": current, "to": version})
             current = version
@@ -587,21 +585,3 @@ def _remove_db_files(path: Path) -> None:
 
 def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (``executescript`` would commit behind our back)."""
-    statements: list[str] = []
-    buffer: list[str] = []
-    for line in script.splitlines():
-        if line.strip().startswith("--"):
-            continue
-        buffer.append(line)
-        joined = "\n".join(buffer).strip()
-        if joined and sqlite3.complete_statement(joined):
-            statements.append(joined)
-            buffer = []
-    tail = "\n".join(buffer).strip()
-    if tail:
-        statements.append(tail)
-    return statements
