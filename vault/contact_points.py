@@ -6,7 +6,10 @@ parses; anything else is kept as typed, with its digits as the match key.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
@@ -41,6 +44,41 @@ def normalise_email(value: str, field: str = "email") -> str:
     return f"{local}@{domain.lower()}"
 
 
+#: Phone parses remembered inside ``parsing_many()`` (None outside it). ``(value, region)`` ->
+#: the parsed number, or None when it does not parse.
+_phone_memo: ContextVar[dict[tuple[str, str], phonenumbers.PhoneNumber | None] | None] = ContextVar(
+    "phone_memo", default=None)
+
+
+@contextlib.contextmanager
+def parsing_many() -> Iterator[None]:
+    """For bulk work (an import's plan, then its apply): each number is validated, keyed and
+    indexed, and libphonenumber's parse was a tenth of an import. Parses are remembered for the
+    block only, so no contact value outlives it."""
+    if _phone_memo.get() is not None:
+        yield
+        return
+    token = _phone_memo.set({})
+    try:
+        yield
+    finally:
+        _phone_memo.reset(token)
+
+
+def parse_phone(value: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """``phonenumbers.parse``, or None when the text is not a number it can read."""
+    memo = _phone_memo.get()
+    if memo is not None and (value, region) in memo:
+        return memo[(value, region)]
+    try:
+        parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if memo is not None:
+        memo[(value, region)] = parsed
+    return parsed
+
+
 def normalise_phone(value: str, region: str = "US", field: str = "phone") -> tuple[str, str]:
     """Return (display value, match key). The key is E.164 when the number parses."""
     value = value.strip()
@@ -49,13 +87,10 @@ def normalise_phone(value: str, region: str = "US", field: str = "phone") -> tup
     digits = re.sub(r"\D", "", value)
     if len(digits) < 5 or len(digits) > 17:
         raise ValidationError(field, f"'{value}' does not look like a phone number")
-    try:
-        parsed = phonenumbers.parse(value, region)
-        if phonenumbers.is_possible_number(parsed):
-            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-            return e164, e164
-    except phonenumbers.NumberParseException:
-        pass
+    parsed = parse_phone(value, region)
+    if parsed is not None and phonenumbers.is_possible_number(parsed):
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return e164, e164
     return value, digits
 
 

@@ -335,7 +335,7 @@ class PeopleService:
         if not items:
             return []
         vault = self.vault
-        with vault.transaction() as conn, vault.search.deferred():
+        with vault.bulk_transaction() as conn:
             # INTEGER PRIMARY KEY without AUTOINCREMENT: SQLite would give max(id) + 1 to each
             # new row, and nothing else writes people inside this (BEGIN IMMEDIATE) transaction.
             base = conn.execute("SELECT coalesce(max(id), 0) FROM people").fetchone()[0]

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
 import sqlcipher3
 
+from .contact_points import parse_phone
 from .errors import BadSearchQuery
 
 if TYPE_CHECKING:
@@ -120,11 +120,8 @@ def phone_query(text: str) -> str:
 
 
 def _national_digits(value: str) -> str:
-    try:
-        parsed = phonenumbers.parse(value, "US")
-    except phonenumbers.NumberParseException:
-        return ""
-    return str(parsed.national_number)
+    parsed = parse_phone(value, "US")
+    return str(parsed.national_number) if parsed is not None else ""
 
 
 def _index_form(kind: str, value: str, normalized: str) -> str:

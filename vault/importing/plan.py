@@ -160,9 +160,11 @@ def _has_letter(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
-def prepare_record(record: SourceRecord, *, kind: str, region: str, file_name: str) -> PreparedRecord:
+def prepare_record(record: SourceRecord, *, kind: str, region: str, file_name: str,
+                   keys: dict[tuple[str, str], tuple[str, str]] | None = None) -> PreparedRecord:
     """Validate a record into vault types. Bad contact points are dropped with a warning;
-    raises ``ValidationError`` when the record as a whole cannot become a person."""
+    raises ``ValidationError`` when the record as a whole cannot become a person. ``keys``, when
+    given, learns each kept point's match key (by kind and stored value), as ``_key`` gives it."""
     warnings = list(record.warnings)
     points: list[NewContactPoint] = []
     seen: set[tuple[str, str]] = set()
@@ -177,6 +179,8 @@ def prepare_record(record: SourceRecord, *, kind: str, region: str, file_name: s
             if (point_kind, key) in seen:
                 continue
             seen.add((point_kind, key))
+            if keys is not None:
+                keys[(point_kind, stored)] = (point_kind, key)
             points.append(NewContactPoint(point_kind, stored, label=label[:60], source="imported-file",
                                           source_detail=file_name))
     full_name = record.full_name if _has_letter(record.full_name) else ""
@@ -246,10 +250,10 @@ def _key(point: NewContactPoint) -> tuple[str, str]:
     return point.kind, cp.normalise(point.kind, point.value)[1]
 
 
-def _key_cache() -> Callable[[NewContactPoint], tuple[str, str]]:
-    """``_key`` remembered for one plan (a card's points are keyed several times while planning);
-    the cache lives only as long as the planning call, so no contact values outlive it."""
-    cache: dict[tuple[str, str], tuple[str, str]] = {}
+def _key_cache(cache: dict[tuple[str, str], tuple[str, str]]) -> Callable[[NewContactPoint], tuple[str, str]]:
+    """``_key`` remembered for one plan (a card's points are keyed several times while planning,
+    and ``prepare_record`` fills ``cache`` as it validates them); the cache lives only as long as
+    the planning call, so no contact values outlive it."""
 
     def key(point: NewContactPoint) -> tuple[str, str]:
         found = cache.get((point.kind, point.value))
@@ -301,6 +305,12 @@ def plan_import(
     region: str = "US",
 ) -> ImportPlan:
     """Read and check everything; write nothing."""
+    with cp.parsing_many():
+        return _plan(vault, data, file_name, fmt=fmt, mapping=mapping, kind=kind, region=region)
+
+
+def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping: Mapping[str, str] | None,
+          kind: str, region: str) -> ImportPlan:
     from vault.privacy import Suppression
 
     if kind not in KINDS:
@@ -308,7 +318,8 @@ def plan_import(
     file_name = os.path.basename(file_name) or "import"
     parsed = parse_file(data, file_name, fmt, mapping)
     index = MatchIndex.from_vault(vault)
-    key_of = _key_cache()
+    known_keys: dict[tuple[str, str], tuple[str, str]] = {}
+    key_of = _key_cache(known_keys)
     suppression = Suppression(vault)
     states: dict[int, _State] = {}  # person_id -> planned state
     row_states: dict[int, _State] = {}  # row index -> planned state of a new person
@@ -323,7 +334,8 @@ def plan_import(
             continue
         row.name = item.record.full_name or item.record.organisation
         try:
-            prepared = prepare_record(item.record, kind=kind, region=region, file_name=file_name)
+            prepared = prepare_record(item.record, kind=kind, region=region, file_name=file_name,
+                                      keys=known_keys)
         except ValidationError as exc:
             row.reason = str(exc)
             continue
@@ -393,6 +405,11 @@ def apply_plan(vault: Vault, plan: ImportPlan,
     """
     if plan.applied:
         raise ValidationError("import", "this plan was applied already")
+    with cp.parsing_many():
+        return _apply(vault, plan, progress)
+
+
+def _apply(vault: Vault, plan: ImportPlan, progress: Callable[[int, int], bool | None] | None) -> ImportPlan:
     created: dict[int, tuple[int, str]] = {}
     pending: list[RowPlan] = []
     total = len(plan.rows)
@@ -408,7 +425,7 @@ def apply_plan(vault: Vault, plan: ImportPlan,
             row.person_uuid = person_uuid
         pending.clear()
 
-    with vault.transaction(), vault.search.deferred():
+    with vault.bulk_transaction():
         for done, row in enumerate(plan.rows, start=1):
             if row.outcome == "new" and row.prepared is not None:
                 pending.append(row)
