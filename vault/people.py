@@ -366,9 +366,33 @@ class PeopleService:
         person_id = self.resolve(ident)
         clean = _clean(values, creating=False)
         current = self.get(person_id)
+        with self.vault.transaction() as conn:
+            if not self._write_update(conn, current, clean):
+                return current
+        return self.get(person_id)
+
+    def merge(self, current: Person, values: PersonFields | None, points: Sequence[NewContactPoint],
+              tags: Sequence[str], region: str = "US") -> None:
+        """What ``update``, then ``add_contact_point`` for each point, then ``add_tag`` for each
+        tag would write for ``current`` (read in this transaction): the same rows and events, in
+        that order, but the person is read once instead of a few times per call. An import
+        merges into a thousand people."""
+        clean = _clean(values, creating=False) if values is not None else {}
+        prepared = [self._prepare_point(p, region) for p in points]
+        names = _clean_tags(tags)
+        with self.vault.transaction() as conn:
+            if clean:
+                self._write_update(conn, current, clean)
+            for point in prepared:
+                self._write_point(conn, current.id, current.uuid, point)
+            for name in names:
+                self._write_tag(conn, current.id, current.uuid, name)
+
+    def _write_update(self, conn: Any, current: Person, clean: dict[str, Any]) -> bool:
+        """The UPDATE and event of ``update``; False when nothing changes."""
         changed = {k: v for k, v in clean.items() if getattr(current, k) != v}
         if not changed:
-            return current
+            return False
         if "kind" in changed and "sharing_policy" not in changed and current.kind != changed["kind"]:
             # Moving a person to 'contact' never loosens their policy.
             if changed["kind"] == "contact":
@@ -377,16 +401,15 @@ class PeopleService:
         changed["sort_name"] = sort_name_for(merged.full_name, merged.family_name, merged.given_name)
         changed["updated_at"] = self.vault.now()
         assignments = ", ".join(f"{k} = ?" for k in changed)
-        with self.vault.transaction() as conn:
-            conn.execute(f"UPDATE people SET {assignments} WHERE id = ?", (*changed.values(), person_id))
-            names = sorted(k for k in changed if k not in ("sort_name", "updated_at"))
-            action = "person.sharing_policy" if names == ["sharing_policy"] else "person.updated"
-            details: dict[str, Any] = {"fields": names}
-            if "sharing_policy" in changed:
-                details["sharing_policy"] = changed["sharing_policy"]
-            self.vault.record(action, "person", current.uuid, details)
-            self.vault.search.reindex_person(person_id)
-        return self.get(person_id)
+        conn.execute(f"UPDATE people SET {assignments} WHERE id = ?", (*changed.values(), current.id))
+        names = sorted(k for k in changed if k not in ("sort_name", "updated_at"))
+        action = "person.sharing_policy" if names == ["sharing_policy"] else "person.updated"
+        details: dict[str, Any] = {"fields": names}
+        if "sharing_policy" in changed:
+            details["sharing_policy"] = changed["sharing_policy"]
+        self.vault.record(action, "person", current.uuid, details)
+        self.vault.search.reindex_person(current.id)
+        return True
 
     def set_sharing_policy(self, ident: str | int, policy: str) -> Person:
         return self.update(ident, PersonFields(sharing_policy=policy))
@@ -404,14 +427,17 @@ class PeopleService:
         person_id = self.resolve(ident)
         prepared = self._prepare_point(point, region)
         with self.vault.transaction() as conn:
-            point_id, point_uuid = self._insert_point(conn, person_id, prepared, self.vault.now())
-            self._touch(conn, person_id)
-            self.vault.record(
-                "contact_point.added", "person", self.uuid_of(person_id),
-                {"contact_point": point_uuid, "kind": prepared.kind, "source": prepared.source},
-            )
-            self.vault.search.reindex_person(person_id)
+            point_id = self._write_point(conn, person_id, self.uuid_of(person_id), prepared)
         return self._point(point_id)
+
+    def _write_point(self, conn: Any, person_id: int, person_uuid: str, prepared: NewContactPoint) -> int:
+        """The rows and event of ``add_contact_point``; returns the new point's id."""
+        point_id, point_uuid = self._insert_point(conn, person_id, prepared, self.vault.now())
+        self._touch(conn, person_id)
+        self.vault.record("contact_point.added", "person", person_uuid,
+                          {"contact_point": point_uuid, "kind": prepared.kind, "source": prepared.source})
+        self.vault.search.reindex_person(person_id)
+        return point_id
 
     def update_contact_point(
         self,
@@ -480,10 +506,14 @@ class PeopleService:
         if not name:
             raise ValidationError("tag", "is empty")
         with self.vault.transaction() as conn:
-            if self._attach_tag(conn, person_id, name):
-                self._touch(conn, person_id)
-                self.vault.record("tag.added", "person", self.uuid_of(person_id), {"tag_count": 1})
-                self.vault.search.reindex_person(person_id)
+            self._write_tag(conn, person_id, None, name)
+
+    def _write_tag(self, conn: Any, person_id: int, person_uuid: str | None, name: str) -> None:
+        """The row and event of ``add_tag`` (nothing when the person has the tag already)."""
+        if self._attach_tag(conn, person_id, name):
+            self._touch(conn, person_id)
+            self.vault.record("tag.added", "person", person_uuid or self.uuid_of(person_id), {"tag_count": 1})
+            self.vault.search.reindex_person(person_id)
 
     def remove_tag(self, ident: str | int, tag: str) -> None:
         person_id = self.resolve(ident)

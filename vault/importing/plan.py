@@ -484,18 +484,19 @@ def _merge_into(vault: Vault, person_id: int, row: RowPlan, region: str) -> None
     notes = prepared.fields.notes or ""
     if notes and notes not in person.notes:
         updates["notes"] = (person.notes + "\n\n" + notes).strip() if person.notes else notes
-    if updates:
-        vault.people.update(person_id, PersonFields(**updates))
     have = {(p.kind, p.normalized) for p in person.contact_points}
+    points: list[NewContactPoint] = []
     for point in prepared.points:
         if _key(point) not in have:
-            vault.people.add_contact_point(person_id, point, region)
+            points.append(point)
             have.add(_key(point))
     lowered = {t.lower() for t in person.tags}
+    tags: list[str] = []
     for tag in prepared.tags:
         if tag.lower() not in lowered:
-            vault.people.add_tag(person_id, tag)
+            tags.append(tag)
             lowered.add(tag.lower())
+    vault.people.merge(person, PersonFields(**updates) if updates else None, points, tags, region)
     if prepared.photo is not None and not vault.conn.execute(
             "SELECT 1 FROM documents WHERE person_id = ? AND role = 'photo'", (person_id,)).fetchone():
         _add_photo(vault, person_id, prepared.photo)
