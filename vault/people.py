@@ -383,10 +383,14 @@ class PeopleService:
         with self.vault.transaction() as conn:
             if clean:
                 self._write_update(conn, current, clean)
+            touched = False
             for point in prepared:
-                self._write_point(conn, current.id, current.uuid, point)
+                self._write_point(conn, current.id, current.uuid, point, touch=False)
+                touched = True
             for name in names:
-                self._write_tag(conn, current.id, current.uuid, name)
+                touched = self._write_tag(conn, current.id, current.uuid, name, touch=False) or touched
+            if touched:  # once, not once per point and tag: the last of those touches wins anyway
+                self._touch(conn, current.id)
 
     def _write_update(self, conn: Any, current: Person, clean: dict[str, Any]) -> bool:
         """The UPDATE and event of ``update``; False when nothing changes."""
@@ -430,10 +434,12 @@ class PeopleService:
             point_id = self._write_point(conn, person_id, self.uuid_of(person_id), prepared)
         return self._point(point_id)
 
-    def _write_point(self, conn: Any, person_id: int, person_uuid: str, prepared: NewContactPoint) -> int:
+    def _write_point(self, conn: Any, person_id: int, person_uuid: str, prepared: NewContactPoint, *,
+                     touch: bool = True) -> int:
         """The rows and event of ``add_contact_point``; returns the new point's id."""
         point_id, point_uuid = self._insert_point(conn, person_id, prepared, self.vault.now())
-        self._touch(conn, person_id)
+        if touch:
+            self._touch(conn, person_id)
         self.vault.record("contact_point.added", "person", person_uuid,
                           {"contact_point": point_uuid, "kind": prepared.kind, "source": prepared.source})
         self.vault.search.reindex_person(person_id)
@@ -508,12 +514,16 @@ class PeopleService:
         with self.vault.transaction() as conn:
             self._write_tag(conn, person_id, None, name)
 
-    def _write_tag(self, conn: Any, person_id: int, person_uuid: str | None, name: str) -> None:
-        """The row and event of ``add_tag`` (nothing when the person has the tag already)."""
-        if self._attach_tag(conn, person_id, name):
+    def _write_tag(self, conn: Any, person_id: int, person_uuid: str | None, name: str, *,
+                   touch: bool = True) -> bool:
+        """The row and event of ``add_tag``; False (and nothing written) when the person has it."""
+        if not self._attach_tag(conn, person_id, name):
+            return False
+        if touch:
             self._touch(conn, person_id)
-            self.vault.record("tag.added", "person", person_uuid or self.uuid_of(person_id), {"tag_count": 1})
-            self.vault.search.reindex_person(person_id)
+        self.vault.record("tag.added", "person", person_uuid or self.uuid_of(person_id), {"tag_count": 1})
+        self.vault.search.reindex_person(person_id)
+        return True
 
     def remove_tag(self, ident: str | int, tag: str) -> None:
         person_id = self.resolve(ident)

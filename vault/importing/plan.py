@@ -417,9 +417,10 @@ def apply_plan(vault: Vault, plan: ImportPlan,
     """Write the plan in one transaction. ``progress(done, total)`` may return False to cancel.
 
     New people are created in batches (``PeopleService.add_many``: the same validation, rows and
-    one ``person.created`` event each); a batch is written before any row that needs it or that
-    writes something else (a photo, a merge into a person already in the vault), so people get
-    the same ids and the audit trail the same order as creating them one by one.
+    one ``person.created`` event each), in file order, so they get the ids creating them one by
+    one would give; a batch is cut short only for a row with a photo. Merges into people already
+    in the vault follow, in file order, each reading its person afresh: a merge writes only to a
+    person who was there before the import, so what it writes does not depend on the new people.
     """
     if plan.applied:
         raise ValidationError("import", "this plan was applied already")
@@ -443,6 +444,8 @@ def _apply(vault: Vault, plan: ImportPlan, progress: Callable[[int, int], bool |
             row.person_uuid = person_uuid
         pending.clear()
 
+    merges: list[RowPlan] = []  # into people already in the vault: written after the new people
+    to_created: list[RowPlan] = []  # rows that name a person this import creates
     with vault.bulk_transaction():
         for done, row in enumerate(plan.rows, start=1):
             if row.outcome == "new" and row.prepared is not None:
@@ -452,20 +455,23 @@ def _apply(vault: Vault, plan: ImportPlan, progress: Callable[[int, int], bool |
                     _add_photo(vault, created[row.index][0], row.prepared.photo)
             elif row.outcome in ("merge", "duplicate") and row.target is not None:
                 if row.target.row is not None:
-                    if row.target.row not in created:  # that earlier row is still pending
-                        flush()
-                    row.person_uuid = created.get(row.target.row, (0, None))[1]
+                    to_created.append(row)
+                elif row.outcome == "merge" and row.prepared is not None:
+                    merges.append(row)
                 else:
                     assert row.target.person_id is not None
-                    if row.outcome == "merge" and row.prepared is not None:
-                        flush()
-                        _merge_into(vault, row.target.person_id, row, plan.region)
                     row.person_uuid = vault.people.uuid_of(row.target.person_id)
             if len(pending) >= _BATCH:
                 flush()
             if progress is not None and progress(done, total) is False:
                 raise Cancelled()
         flush()
+        for row in merges:
+            assert row.target is not None and row.target.person_id is not None
+            row.person_uuid = _merge_into(vault, row.target.person_id, row, plan.region)
+        for row in to_created:
+            assert row.target is not None and row.target.row is not None
+            row.person_uuid = created.get(row.target.row, (0, None))[1]
         counts = plan.counts()
         vault.record("import.applied", "vault", vault.uuid,
                      {"format": plan.format, "new": counts["new"], "merged": counts["merge"],
@@ -484,9 +490,9 @@ def _add_photo(vault: Vault, person_id: int, photo: Photo) -> None:
                               make_default=False, prepared=(photo.mime_type, ExtractionResult(True, "")))
 
 
-def _merge_into(vault: Vault, person_id: int, row: RowPlan, region: str) -> None:
+def _merge_into(vault: Vault, person_id: int, row: RowPlan, region: str) -> str:
     """Field by field: fill what is empty, take the file's value where the user chose it, add
-    every contact point and tag the person lacks, and append new notes."""
+    every contact point and tag the person lacks, and append new notes. Returns their UUID."""
     prepared = row.prepared
     assert prepared is not None
     person = vault.people.get(person_id)
@@ -518,6 +524,7 @@ def _merge_into(vault: Vault, person_id: int, row: RowPlan, region: str) -> None
     if prepared.photo is not None and not vault.conn.execute(
             "SELECT 1 FROM documents WHERE person_id = ? AND role = 'photo'", (person_id,)).fetchone():
         _add_photo(vault, person_id, prepared.photo)
+    return person.uuid
 
 
 def import_file(vault: Vault, path: str | os.PathLike[str], **options: Any) -> ImportPlan:
