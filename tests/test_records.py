@@ -131,3 +131,20 @@ def test_failed_transaction_leaves_no_trace(vault):
         raise RuntimeError("power cut")
     assert vault.people.count() == 0
     assert audit.count_events(vault.conn) == before
+
+
+def test_get_many_reads_what_get_reads(vault):
+    full = vault.people.add(
+        PersonFields(full_name="Ada Lovelace", organisation="Analytical"),
+        [NewContactPoint("phone", "(202) 555-0144"), NewContactPoint("email", "ada@example.com"),
+         NewContactPoint("email", "countess@example.com")],
+        ["zeta", "Alpha", "mid"],
+    )
+    bare = vault.people.add(PersonFields(full_name="Bare Person"))
+    gone = vault.people.add(PersonFields(full_name="Gone Person"))
+    vault.people.delete(gone.id)
+    many = vault.people.get_many([bare.id, full.id, gone.id, full.id])
+    assert set(many) == {full.id, bare.id}
+    assert many[full.id] == vault.people.get(full.id)
+    assert many[bare.id] == vault.people.get(bare.id)
+    assert vault.people.get_many([]) == {}

@@ -210,6 +210,31 @@ class PeopleService:
         )
         return Person(*row, contact_points=points, tags=tags)
 
+    def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        """``get`` for many people at once (missing ids are left out): three reads per block of
+        500 instead of four per person."""
+        found: dict[int, Person] = {}
+        conn = self.vault.conn
+        wanted = sorted(set(person_ids))
+        for start in range(0, len(wanted), 500):
+            block = wanted[start:start + 500]
+            marks = ",".join("?" * len(block))
+            rows = {r[0]: r for r in conn.execute(
+                f"SELECT {_PERSON_COLUMNS} FROM people WHERE id IN ({marks})", block)}
+            points: dict[int, list[ContactPoint]] = {}
+            for r in conn.execute(f"SELECT person_id, {_POINT_COLUMNS} FROM contact_points "
+                                  f"WHERE person_id IN ({marks}) ORDER BY person_id, kind, id", block):
+                points.setdefault(r[0], []).append(ContactPoint(*r[1:]))
+            tags: dict[int, list[str]] = {}
+            for person_id, name in conn.execute(
+                    "SELECT pt.person_id, t.name FROM person_tags pt JOIN tags t ON t.id = pt.tag_id "
+                    f"WHERE pt.person_id IN ({marks}) ORDER BY pt.person_id, t.name COLLATE NOCASE", block):
+                tags.setdefault(person_id, []).append(name)
+            for person_id, row in rows.items():
+                found[person_id] = Person(*row, contact_points=tuple(points.get(person_id, ())),
+                                          tags=tuple(tags.get(person_id, ())))
+        return found
+
     def uuid_of(self, person_id: int) -> str:
         row = self.vault.conn.execute("SELECT uuid FROM people WHERE id = ?", (person_id,)).fetchone()
         if not row:

@@ -466,9 +466,12 @@ def _apply(vault: Vault, plan: ImportPlan, progress: Callable[[int, int], bool |
             if progress is not None and progress(done, total) is False:
                 raise Cancelled()
         flush()
+        # Read the people merged into once; one merged into twice is read again for its second.
+        people = vault.people.get_many(r.target.person_id for r in merges if r.target and r.target.person_id)
         for row in merges:
             assert row.target is not None and row.target.person_id is not None
-            row.person_uuid = _merge_into(vault, row.target.person_id, row, plan.region)
+            person = people.pop(row.target.person_id, None) or vault.people.get(row.target.person_id)
+            row.person_uuid = _merge_into(vault, person, row, plan.region)
         for row in to_created:
             assert row.target is not None and row.target.row is not None
             row.person_uuid = created.get(row.target.row, (0, None))[1]
@@ -490,12 +493,12 @@ def _add_photo(vault: Vault, person_id: int, photo: Photo) -> None:
                               make_default=False, prepared=(photo.mime_type, ExtractionResult(True, "")))
 
 
-def _merge_into(vault: Vault, person_id: int, row: RowPlan, region: str) -> str:
+def _merge_into(vault: Vault, person: Person, row: RowPlan, region: str) -> str:
     """Field by field: fill what is empty, take the file's value where the user chose it, add
     every contact point and tag the person lacks, and append new notes. Returns their UUID."""
     prepared = row.prepared
     assert prepared is not None
-    person = vault.people.get(person_id)
+    person_id = person.id
     updates: dict[str, str] = {}
     for name in MERGE_FIELDS:
         incoming = getattr(prepared.fields, name) or ""
