@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import sniff
+from .text_decoding import decode_text
 
 CPU_SECONDS = 15
 WALL_SECONDS = 30
@@ -228,13 +229,6 @@ def _rtf_text(data: bytes) -> str:
     return rtf_to_text(data.decode("latin-1"), errors="ignore")
 
 
-def decode_text(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def extract_in_this_process(data: bytes, mime_type: str) -> str:
@@ -248,7 +242,7 @@ def extract_in_this_process(data: bytes, mime_type: str) -> str:
     elif mime_type == sniff.RTF:
         text = _rtf_text(data)
     else:
-        text = decode_text(data)
+        text, _ = decode_text(data)
     text = text.replace("\x00", " ")
     return re.sub(r"[ \t\u00a0]+", " ", text).strip()
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vault.errors import ValidationError
+from vault.text_decoding import decode_text
 
 from .records import MAX_FILE_BYTES, MAX_RECORD_BYTES, MAX_RECORDS, ParsedFile, ParsedItem, SourceRecord
 
@@ -35,20 +36,6 @@ class Column:
     field: str
     group: str = ""
     label: str = ""
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the name of the encoding that read it."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
-        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
-    if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
-        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
-    try:
-        return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
 
 
 def _strip_preamble(lines: list[str]) -> tuple[int, list[str]]:
@@ -220,7 +207,7 @@ class Table:
 def read_table(data: bytes) -> Table:
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError("file", f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    text, encoding = decode(data)
+    text, encoding = decode_text(data)
     lines = text.splitlines()
     skipped, lines = _strip_preamble(lines)
     notes: list[str] = []

@@ -17,6 +17,8 @@ import codecs
 import quopri
 import re
 
+from vault.text_decoding import UTF8_BOM, utf16_variant
+
 from .records import (
     MAX_FILE_BYTES,
     MAX_PHOTO_BYTES,
@@ -41,15 +43,13 @@ class CardError(Exception):
 
 
 def decode_file_bytes(data: bytes) -> tuple[bytes, str]:
-    """UTF-16 (with or without BOM) becomes UTF-8 bytes; everything else stays bytes."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16").encode("utf-8"), "utf-16"
-    if len(data) >= 4 and data[0] == 0 and data[1] != 0 and data[2] == 0:
-        return data.decode("utf-16-be", errors="replace").encode("utf-8"), "utf-16-be"
-    if len(data) >= 4 and data[1] == 0 and data[0] != 0 and data[3] == 0:
-        return data.decode("utf-16-le", errors="replace").encode("utf-8"), "utf-16-le"
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:], "utf-8-sig"
+    """UTF-16 becomes UTF-8 bytes; everything else stays bytes, since each property may name
+    its own charset (vCard 2.1) and is decoded on its own."""
+    variant = utf16_variant(data)
+    if variant is not None:
+        return data.decode(variant, errors="replace").encode("utf-8"), variant
+    if data.startswith(UTF8_BOM):
+        return data[len(UTF8_BOM):], "utf-8-sig"
     return data, "utf-8"
 
 
