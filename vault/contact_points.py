@@ -51,31 +51,38 @@ _phone_memo: ContextVar[dict[tuple[str, str], phonenumbers.PhoneNumber | None] |
 
 
 @contextlib.contextmanager
-def parsing_many() -> Iterator[None]:
+def parsing_many(memo: dict[tuple[str, str], phonenumbers.PhoneNumber | None] | None = None) -> Iterator[None]:
     """For bulk work (an import's plan, then its apply): each number is validated, keyed and
-    indexed, and libphonenumber's parse was a tenth of an import. Parses are remembered for the
-    block only, so no contact value outlives it."""
+    indexed, and libphonenumber's parse was a tenth of an import. Parses are remembered in
+    ``memo`` (a new one when not given) for the block only, so no contact value outlives its
+    holder; an import plan hands its memo to its apply."""
     if _phone_memo.get() is not None:
         yield
         return
-    token = _phone_memo.set({})
+    token = _phone_memo.set({} if memo is None else memo)
     try:
         yield
     finally:
         _phone_memo.reset(token)
 
 
+def _memo_key(value: str, region: str) -> tuple[str, str]:
+    # A number written with its country code parses the same whatever the default region.
+    return (value, "") if value.startswith("+") else (value, region)
+
+
 def parse_phone(value: str, region: str) -> phonenumbers.PhoneNumber | None:
     """``phonenumbers.parse``, or None when the text is not a number it can read."""
     memo = _phone_memo.get()
-    if memo is not None and (value, region) in memo:
-        return memo[(value, region)]
+    key = _memo_key(value, region)
+    if memo is not None and key in memo:
+        return memo[key]
     try:
         parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         parsed = None
     if memo is not None:
-        memo[(value, region)] = parsed
+        memo[key] = parsed
     return parsed
 
 
@@ -90,6 +97,9 @@ def normalise_phone(value: str, region: str = "US", field: str = "phone") -> tup
     parsed = parse_phone(value, region)
     if parsed is not None and phonenumbers.is_possible_number(parsed):
         e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        memo = _phone_memo.get()
+        if memo is not None:  # the stored form is normalised (and indexed) again later
+            memo.setdefault(_memo_key(e164, region), parsed)
         return e164, e164
     return value, digits
 

@@ -80,6 +80,8 @@ class ImportPlan:
     kind: str
     region: str
     applied: bool = False
+    #: The plan's phone parses, reused by its apply (``contact_points.parsing_many``).
+    phone_parses: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         counts = {name: 0 for name in OUTCOMES}
@@ -323,8 +325,11 @@ def plan_import(
     region: str = "US",
 ) -> ImportPlan:
     """Read and check everything; write nothing."""
-    with _collector_paused(), cp.parsing_many():
-        return _plan(vault, data, file_name, fmt=fmt, mapping=mapping, kind=kind, region=region)
+    phone_parses: dict[Any, Any] = {}
+    with _collector_paused(), cp.parsing_many(phone_parses):
+        plan = _plan(vault, data, file_name, fmt=fmt, mapping=mapping, kind=kind, region=region)
+    plan.phone_parses = phone_parses
+    return plan
 
 
 def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping: Mapping[str, str] | None,
@@ -424,8 +429,10 @@ def apply_plan(vault: Vault, plan: ImportPlan,
     """
     if plan.applied:
         raise ValidationError("import", "this plan was applied already")
-    with _collector_paused(), cp.parsing_many():
-        return _apply(vault, plan, progress)
+    with _collector_paused(), cp.parsing_many(plan.phone_parses):
+        _apply(vault, plan, progress)
+    plan.phone_parses.clear()
+    return plan
 
 
 def _apply(vault: Vault, plan: ImportPlan, progress: Callable[[int, int], bool | None] | None) -> ImportPlan:
