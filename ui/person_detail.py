@@ -2,12 +2,11 @@
 
 Tabs come from ``MainWindow.add_person_tab``; each tab widget follows the person-tab
 protocol: ``set_person(person_uuid | None)`` shows (or forgets) a person, ``clear()`` drops
-every piece of personal data it holds (called on lock).
+every piece of personal data it holds (called on lock). ``ui.person_tab.PersonTab`` is the
+base class of the tabs that load one person's rows.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,12 +24,6 @@ from vault.people import Person
 
 from .icons import icon
 from .worker import VaultWorker
-
-
-class PersonTab(Protocol):
-    def set_person(self, person_uuid: str | None) -> None: ...
-
-    def clear(self) -> None: ...
 
 
 class PersonDetail(QWidget):

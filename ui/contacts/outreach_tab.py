@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.person_tab import PersonTab
 from ui.read_only_table import fill, read_only_table
 from ui.theme import mark_warning_text
 from ui.worker import VaultWorker
@@ -38,13 +39,10 @@ def point_label(point: Any) -> str:
     return f"{point.value}  ({point.kind}, {source}{'; ' + ', '.join(flags) if flags else ''})"
 
 
-class OutreachTab(QWidget):
+class OutreachTab(PersonTab):
     def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
-        self.person_uuid: str | None = None
+        super().__init__(worker, parent)
         self.points: list[Any] = []
-        self._generation = 0
         self.asked_override = False
         layout = QVBoxLayout(self)
         self.warnings = QLabel("")
@@ -75,31 +73,16 @@ class OutreachTab(QWidget):
         self.status = QLabel("")
         layout.addWidget(self.status)
         self.channel.currentTextChanged.connect(self._channel_changed)
-        worker.data_changed.connect(self._changed)
-
-    def set_person(self, person_uuid: str | None) -> None:
-        self.person_uuid = person_uuid
-        self._generation += 1
-        if person_uuid is None:
-            self.clear()
-            return
-        self.reload()
-
-    def _changed(self, person_uuid: str) -> None:
-        if self.person_uuid and person_uuid in ("", self.person_uuid):
-            self.reload()
 
     def reload(self) -> None:
-        person_uuid, generation = self.person_uuid, self._generation
+        person_uuid = self.person_uuid
         if person_uuid is None:
             return
 
-        def load(v: Any) -> tuple[Any, list[OutreachEntry], list[OutreachWarning]]:
+        def fetch(v: Any) -> tuple[Any, list[OutreachEntry], list[OutreachWarning]]:
             return v.people.get(person_uuid), v.outreach.list(person_uuid), v.outreach.check(person_uuid)
 
         def show(result: tuple[Any, list[OutreachEntry], list[OutreachWarning]]) -> None:
-            if generation != self._generation:
-                return
             person, entries, warnings = result
             self.points = list(person.contact_points)
             fill(self.table, [(e.at[:16].replace("T", " "), e.channel, e.outcome, e.contact_value or "", e.note)
@@ -107,7 +90,7 @@ class OutreachTab(QWidget):
             self.show_warnings(warnings)
             self._channel_changed(self.channel.currentText())
 
-        self.worker.call(load, show, lambda e: None)
+        self.load(fetch, show)
 
     def show_warnings(self, warnings: list[OutreachWarning]) -> None:
         self.warnings.setText("\n".join(f"⚠ {w.message}" for w in warnings))
@@ -158,8 +141,7 @@ class OutreachTab(QWidget):
                                                   override=bool(override)), done, failed)
 
     def clear(self) -> None:
-        self.person_uuid = None
-        self._generation += 1
+        super().clear()
         self.points = []
         fill(self.table, [])
         self.point.clear()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ui.field_errors import error_label
+from ui.person_tab import PersonTab
 from ui.worker import VaultWorker
 from vault.authorisations import Authorisation, day
 
@@ -21,14 +22,11 @@ def row_for(auth: Authorisation, now: str) -> list[str]:
             auth.method, day(auth.obtained_at), day(auth.valid_until), uses]
 
 
-class AuthorisationsTab(QWidget):
+class AuthorisationsTab(PersonTab):
     share_requested = Signal(str)  # person uuid
 
     def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
-        self.person_uuid: str | None = None
-        self._generation = 0
+        super().__init__(worker, parent)
         self.dialog: LogAuthorisationDialog | None = None
         layout = QVBoxLayout(self)
         buttons = QHBoxLayout()
@@ -55,40 +53,27 @@ class AuthorisationsTab(QWidget):
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(note)
-        worker.data_changed.connect(self._changed)
         self._update_buttons()
 
     def set_person(self, person_uuid: str | None) -> None:
-        self.person_uuid = person_uuid
-        self._generation += 1
         self.message.hide()
-        if person_uuid is None:
-            fill(self.table, [])
-        else:
-            self.reload()
+        super().set_person(person_uuid)
         self._update_buttons()
 
-    def _changed(self, person_uuid: str) -> None:
-        if self.person_uuid and person_uuid in ("", self.person_uuid):
-            self.reload()
-
     def reload(self) -> None:
-        person_uuid, generation = self.person_uuid, self._generation
+        person_uuid = self.person_uuid
         if person_uuid is None:
             return
 
         def show(data: tuple[list[Authorisation], str]) -> None:
-            if generation != self._generation:
-                return
             auths, now = data
             fill(self.table, [row_for(a, now) for a in auths], [a.uuid for a in auths])
             self._update_buttons()
 
-        self.worker.call(lambda v: (v.authorisations.for_person(person_uuid), v.now()), show, lambda e: None)
+        self.load(lambda v: (v.authorisations.for_person(person_uuid), v.now()), show)
 
     def clear(self) -> None:
-        self.person_uuid = None
-        self._generation += 1
+        super().clear()
         if self.dialog is not None:
             self.dialog.deleteLater()
             self.dialog = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ui.person_tab import PersonTab
 from ui.worker import VaultWorker
 from vault import package
 
@@ -16,46 +17,28 @@ def _what(items: list[str]) -> str:
     return ", ".join("resume" if i.startswith("document:") else i for i in items)
 
 
-class SharesTab(QWidget):
+class SharesTab(PersonTab):
     def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
-        self.person_uuid: str | None = None
-        self._generation = 0
+        super().__init__(worker, parent)
         layout = QVBoxLayout(self)
         self.table = read_only_table(HEADERS, stretch=4)
         layout.addWidget(self.table, 1)
         note = QLabel("Every package made is recorded here, with the authorisation it was made under.")
         note.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(note)
-        worker.data_changed.connect(self._changed)
-
-    def set_person(self, person_uuid: str | None) -> None:
-        self.person_uuid = person_uuid
-        self._generation += 1
-        if person_uuid is None:
-            fill(self.table, [])
-            return
-        self.reload()
-
-    def _changed(self, person_uuid: str) -> None:
-        if self.person_uuid and person_uuid in ("", self.person_uuid):
-            self.reload()
 
     def reload(self) -> None:
-        person_uuid, generation = self.person_uuid, self._generation
+        person_uuid = self.person_uuid
         if person_uuid is None:
             return
 
         def show(rows: list[package.ShareRecord]) -> None:
-            if generation == self._generation:
-                fill(self.table, [[r.created_at[:16].replace("T", " "), r.recipient_name, r.organisation_name,
-                                   _what(r.items), r.purpose, r.package_id[:8], r.authorisation_uuid[:8]]
-                                  for r in rows], [r.uuid for r in rows])
+            fill(self.table, [[r.created_at[:16].replace("T", " "), r.recipient_name, r.organisation_name,
+                               _what(r.items), r.purpose, r.package_id[:8], r.authorisation_uuid[:8]]
+                              for r in rows], [r.uuid for r in rows])
 
-        self.worker.call(lambda v: package.list_shares(v, person_uuid), show, lambda e: None)
+        self.load(lambda v: package.list_shares(v, person_uuid), show)
 
     def clear(self) -> None:
-        self.person_uuid = None
-        self._generation += 1
+        super().clear()
         fill(self.table, [])
