@@ -61,6 +61,8 @@ def test_queries_use_limit_and_count(vault):
             vault.people.add(PersonFields(full_name=f"Common Surname {index}"))
     result = vault.search.query("common", limit=10)
     assert len(result.ids) == 10 and result.total == 25
+    assert vault.search.query('"common surname" NOT 3', limit=10, kind="candidate").total == 24
+    assert vault.search.query("common", limit=10, offset=20).total == 25
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
