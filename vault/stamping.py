@@ -8,9 +8,10 @@ paste). Page rotation is honoured: the band sits at the bottom as the reader see
 
 The page's content streams are wrapped, never parsed, so odd but valid content stamps the
 same way as clean content. Fonts: Helvetica with WinAnsi encoding when every character fits it;
-otherwise (Cyrillic, Greek, … names) the band is drawn with a Unicode TrueType font found on the
-system (DejaVu Sans, Arial) as a form XObject, and only when none exists are the characters that
-do not fit shown as '?' (the manifest always carries the exact text).
+otherwise (Cyrillic, Greek, Chinese, Japanese, Korean … names) the band is drawn as a form
+XObject with the first Unicode TrueType font on the system that has every character (DejaVu
+Sans, Arial, Droid Sans Fallback …); characters no font has are shown as '?' (the manifest
+always carries the exact text).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 import struct
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -43,6 +44,7 @@ FONT_NAME = "/CVStampFont"
 MAX_FONT = 7.5
 MIN_FONT = 3.5
 Matrix = tuple[float, float, float, float, float, float]
+Measure = Callable[[str, float], float]  # width of a text at a font size, in points
 
 
 @dataclass(frozen=True)
@@ -127,29 +129,51 @@ def _pdf_string(text: str) -> str:
     return "(" + "".join(out) + ")"
 
 
-def _wrap(text: str, size: float, width: float, font: str = "Helvetica") -> list[str]:
+def _helvetica_width(text: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    words = text.split(" ")
+    return stringWidth(text, "Helvetica", size)
+
+
+def _wrap(text: str, size: float, width: float, measure: Measure = _helvetica_width) -> list[str]:
+    """Lines of at most ``width``: broken at spaces, and inside a word only when it is wider
+    than a line by itself (a long link, or Chinese and Japanese, written without spaces)."""
     lines: list[str] = []
     current = ""
-    for word in words:
+    for word in text.split(" "):
         trial = f"{current} {word}" if current else word
-        if current and stringWidth(trial, font, size) > width:
-            lines.append(current)
-            current = word
-        else:
+        if measure(trial, size) <= width:
             current = trial
+            continue
+        if current:
+            lines.append(current)
+        pieces = _cut(word, size, width, measure)
+        lines.extend(pieces[:-1])
+        current = pieces[-1]
     if current:
         lines.append(current)
     return lines
 
 
-def _layout(texts: Sequence[str], width: float, height: float, font: str = "Helvetica") -> tuple[float, list[str]]:
+def _cut(word: str, size: float, width: float, measure: Measure) -> list[str]:
+    """``word`` in pieces that each fit ``width`` (a piece holds at least one character)."""
+    pieces: list[str] = []
+    while len(word) > 1 and measure(word, size) > width:
+        cut = len(word) - 1
+        while cut > 1 and measure(word[:cut], size) > width:
+            cut -= 1
+        pieces.append(word[:cut])
+        word = word[cut:]
+    pieces.append(word)
+    return pieces
+
+
+def _layout(texts: Sequence[str], width: float, height: float,
+            measure: Measure = _helvetica_width) -> tuple[float, list[str]]:
     """The largest font size (≤ MAX_FONT) at which the wrapped lines fit the band."""
     size = MAX_FONT
     while True:
-        lines = [line for text in texts for line in _wrap(text, size, width, font)]
+        lines = [line for text in texts for line in _wrap(text, size, width, measure)]
         if len(lines) * size * 1.22 <= height or size <= MIN_FONT:
             return size, lines
         size -= 0.25
@@ -175,6 +199,11 @@ def _band_stream(width: float, band: float, texts: Sequence[str]) -> str:
 
 
 UNICODE_FONT = "CVStampUnicode"
+#: TrueType fonts for text outside WinAnsi, in the order they are tried: the first that has a
+#: glyph for every character draws the band. Broad Latin, Greek and Cyrillic faces first, then
+#: faces with Chinese, Japanese and Korean (Droid Sans Fallback ships with Android-derived and
+#: LibreOffice installs; reportlab embeds only TrueType outlines, so OpenType-CFF Noto CJK cannot
+#: serve).
 UNICODE_FONT_FILES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -183,31 +212,44 @@ UNICODE_FONT_FILES = (
     "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
     "/Library/Fonts/Arial Unicode.ttf",
     "C:\\Windows\\Fonts\\arial.ttf",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/google-droid-sans-fonts/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
 )
-_unicode_font: list[str | None] = []
+#: (reportlab name, code points with a glyph) for every font above that exists; filled once.
+_unicode_fonts: list[tuple[str, frozenset[int]]] = []
+_fonts_loaded: list[bool] = []
 
 
-def unicode_font() -> str | None:
-    """Register (once) the first Unicode TrueType font found; its reportlab name, or None."""
-    if not _unicode_font:
+def _load_unicode_fonts() -> list[tuple[str, frozenset[int]]]:
+    if not _fonts_loaded:
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
 
-        found = None
         for path in UNICODE_FONT_FILES:
-            if os.path.isfile(path):
-                try:
-                    pdfmetrics.registerFont(TTFont(UNICODE_FONT, path))
-                except Exception:  # an unreadable font file: try the next one
-                    continue
-                for bold in (0, 1):
-                    for italic in (0, 1):
-                        addMapping(UNICODE_FONT, bold, italic, UNICODE_FONT)
-                found = UNICODE_FONT
-                break
-        _unicode_font.append(found)
-    return _unicode_font[0]
+            if not os.path.isfile(path):
+                continue
+            name = UNICODE_FONT if not _unicode_fonts else f"{UNICODE_FONT}{len(_unicode_fonts)}"
+            try:
+                font = TTFont(name, path)
+                pdfmetrics.registerFont(font)
+            except Exception:  # an unreadable or CFF-only font file: try the next one
+                continue
+            for bold in (0, 1):
+                for italic in (0, 1):
+                    addMapping(name, bold, italic, name)
+            _unicode_fonts.append((name, frozenset(font.face.charToGlyph)))
+        _fonts_loaded.append(True)
+    return _unicode_fonts
+
+
+def unicode_font() -> str | None:
+    """The first Unicode TrueType font found on this system (its reportlab name), or None."""
+    fonts = _load_unicode_fonts()
+    return fonts[0][0] if fonts else None
 
 
 def needs_unicode(texts: Sequence[str]) -> bool:
@@ -219,15 +261,57 @@ def needs_unicode(texts: Sequence[str]) -> bool:
     return False
 
 
-def _band_xobject(writer: PdfWriter, width: float, band: float, texts: Sequence[str], font: str) -> IndirectObject:
-    """The band drawn by reportlab with an embedded TrueType subset, as a form XObject."""
+#: The fonts that draw a text: each character in the first of them that has its glyph.
+FontChain = list[tuple[str, frozenset[int]]]
+
+
+def font_chain(texts: Sequence[str]) -> tuple[FontChain | None, list[str]]:
+    """The Unicode fonts to draw ``texts`` with (None: Helvetica will do, or no Unicode font
+    exists), and the texts with '?' for any character none of those fonts has (the manifest
+    always carries the exact text). Mixed scripts take several fonts: CJK fallback faces lack
+    Latin letters, and Latin faces lack CJK."""
+    fonts = _load_unicode_fonts()
+    if not needs_unicode(texts) or not fonts:
+        return None, list(texts)
+    return fonts, [_drawable(text, fonts) for text in texts]
+
+
+def _drawable(text: str, chain: FontChain) -> str:
+    return "".join(ch if ord(ch) < 32 or any(ord(ch) in glyphs for _, glyphs in chain) else "?" for ch in text)
+
+
+def _runs(text: str, chain: FontChain) -> list[tuple[str, str]]:
+    """``text`` as (font, piece) runs: every character in the first font of ``chain`` that has
+    it (characters none has were made '?' by ``font_chain``)."""
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        font = next((name for name, glyphs in chain if ord(ch) in glyphs), chain[0][0])
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
+
+
+def _chain_width(chain: FontChain) -> Measure:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def measure(text: str, size: float) -> float:
+        return sum(stringWidth(piece, font, size) for font, piece in _runs(text, chain))
+
+    return measure
+
+
+def _band_xobject(writer: PdfWriter, width: float, band: float, texts: Sequence[str],
+                  chain: FontChain) -> IndirectObject:
+    """The band drawn by reportlab with embedded TrueType subsets, as a form XObject."""
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
     from reportlab.pdfgen import canvas
 
     pad_x = max(4.0, width * 0.02)
     pad_y = max(1.5, band * 0.08)
-    size, lines = _layout(texts, width - 2 * pad_x, band - 2 * pad_y, font)
+    size, lines = _layout(texts, width - 2 * pad_x, band - 2 * pad_y, _chain_width(chain))
     leading = size * 1.22
     top = pad_y + (band - 2 * pad_y + leading * len(lines)) / 2 - size
     out = io.BytesIO()
@@ -239,9 +323,11 @@ def _band_xobject(writer: PdfWriter, width: float, band: float, texts: Sequence[
     pdf.line(0, band, width, band)
     pdf.setFillColorRGB(0.08, 0.1, 0.16)
     text = pdf.beginText(pad_x, top)
-    text.setFont(font, size, leading)
     for line in lines:
-        text.textLine(line)
+        for font, piece in _runs(line, chain):
+            text.setFont(font, size, leading)
+            text.textOut(piece)
+        text.textLine("")
     pdf.drawText(text)
     pdf.showPage()
     pdf.save()
@@ -285,8 +371,10 @@ def _inherited(page: DictionaryObject, key: str) -> object | None:
 
 
 def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str], font_ref: IndirectObject,
-                unicode_bands: dict[tuple[float, float], IndirectObject] | None = None) -> None:
-    """Stamp one page; ``unicode_bands`` (a cache by size) switches to the TrueType band."""
+                unicode_bands: dict[tuple[float, float], IndirectObject] | None = None,
+                chain: FontChain | None = None) -> None:
+    """Stamp one page; ``unicode_bands`` (a cache by size) switches to the TrueType band drawn
+    with the fonts of ``chain``."""
     from pypdf.generic import (
         ArrayObject,
         DictionaryObject,
@@ -319,10 +407,10 @@ def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str],
     fonts[NameObject(FONT_NAME)] = font_ref
     resources[NameObject("/Font")] = fonts
     band_ops = _band_stream(vw, band, texts)
-    if unicode_bands is not None:
+    if unicode_bands is not None and chain:
         key = (round(vw, 3), round(band, 3))
         if key not in unicode_bands:
-            unicode_bands[key] = _band_xobject(writer, vw, band, texts, UNICODE_FONT)
+            unicode_bands[key] = _band_xobject(writer, vw, band, texts, chain)
         xobjects = DictionaryObject()
         if "/XObject" in resources:
             xobjects.update(resources["/XObject"].get_object())
@@ -378,12 +466,10 @@ def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", p
         if len(writer.pages) == 0:
             raise StampFailed(file_name, "it has no pages")
         font_ref = writer._add_object(_font_dict())
-        texts = stamp.lines()
-        bands: dict[tuple[float, float], IndirectObject] | None = None
-        if needs_unicode(texts) and unicode_font() is not None:
-            bands = {}
+        chain, texts = font_chain(stamp.lines())
+        bands: dict[tuple[float, float], IndirectObject] | None = {} if chain else None
         for page in writer.pages:
-            _stamp_page(writer, page, texts, font_ref, bands)
+            _stamp_page(writer, page, texts, font_ref, bands, chain)
         info = {k: str(v) for k, v in (reader.metadata or {}).items() if isinstance(k, str)}
         info.update({
             "/ContactVaultPackage": stamp.package_id,
@@ -498,11 +584,19 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=10.5, leading=14)
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor="#333333")
-    words = [sheet.person, sheet.sender, sheet.recipient, sheet.purpose, *sheet.items, sheet.evidence]
-    if needs_unicode(words) and unicode_font() is not None:
+    chain, _ = font_chain([sheet.person, sheet.sender, sheet.recipient, sheet.purpose, *sheet.items,
+                           sheet.evidence])
+    if chain:
         for style in (styles["Title"], body, small):
-            style.fontName = UNICODE_FONT
-    e = escape
+            style.fontName = chain[0][0]
+
+    def e(text: str) -> str:
+        """Escaped for a Paragraph, each run of another script in the font that has it."""
+        if not chain:
+            return escape(text)
+        return "".join(escape(piece) if font == chain[0][0] else f'<font face="{font}">{escape(piece)}</font>'
+                       for font, piece in _runs(_drawable(text, chain), chain))
+
     story = [
         Paragraph("Authorisation to share", styles["Title"]),
         Paragraph(
