@@ -270,8 +270,10 @@ def font_chain(texts: Sequence[str]) -> tuple[FontChain | None, list[str]]:
     exists), and the texts with '?' for any character none of those fonts has (the manifest
     always carries the exact text). Mixed scripts take several fonts: CJK fallback faces lack
     Latin letters, and Latin faces lack CJK."""
-    fonts = _load_unicode_fonts()
-    if not needs_unicode(texts) or not fonts:
+    if not needs_unicode(texts):
+        return None, list(texts)
+    fonts = _load_unicode_fonts()  # only now: reading the font files costs a tenth of a second
+    if not fonts:
         return None, list(texts)
     return fonts, [_drawable(text, fonts) for text in texts]
 
