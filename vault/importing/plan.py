@@ -252,9 +252,19 @@ class _State:
     has_photo: bool
 
 
-def _state_of_person(vault: Vault, person: Person) -> _State:
-    has_photo = bool(vault.conn.execute(
-        "SELECT 1 FROM documents WHERE person_id = ? AND role = 'photo'", (person.id,)).fetchone())
+def _photo_owners(vault: Vault, person_ids: set[int]) -> set[int]:
+    """Which of these people have a photo, read 500 at a time."""
+    wanted = sorted(person_ids)
+    owners: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        block = wanted[start:start + 500]
+        owners.update(r[0] for r in vault.conn.execute(
+            f"SELECT DISTINCT person_id FROM documents WHERE role = 'photo' AND person_id IN "
+            f"({','.join('?' * len(block))})", block))
+    return owners
+
+
+def _state_of_person(person: Person, has_photo: bool) -> _State:
     return _State({f: getattr(person, f) for f in (*MERGE_FIELDS, "notes", "full_name")},
                   {(p.kind, p.normalized) for p in person.contact_points}, {t.lower() for t in person.tags},
                   has_photo)
@@ -344,8 +354,8 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
     known_keys: dict[tuple[str, str], tuple[str, str]] = {}
     key_of = _key_cache(known_keys)
     suppression = Suppression(vault)
-    states: dict[int, _State] = {}  # person_id -> planned state
     row_states: dict[int, _State] = {}  # row index -> planned state of a new person
+    into_vault: list[tuple[RowPlan, PreparedRecord]] = []  # rows matching someone in the vault
     rows: list[RowPlan] = []
     by_index: dict[int, RowPlan] = {}
     for item in parsed.items:
@@ -380,18 +390,29 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
             continue
         target, how = found
         row.target, row.matched_by = target, how
-        if target.person_id is not None:
-            if target.person_id not in states:
-                states[target.person_id] = _state_of_person(vault, vault.people.get(target.person_id))
-            state = states[target.person_id]
-        else:
-            assert target.row is not None
-            state = row_states[target.row]
-        _diff(state, prepared, row, key_of)
-        row.outcome = "merge" if row.changes else "duplicate"
         index.add_points(target, keys)
-        if target.row is not None and row.outcome == "merge":
+        if target.person_id is not None:
+            into_vault.append((row, prepared))  # compared below, with everyone read at once
+            continue
+        assert target.row is not None
+        _diff(row_states[target.row], prepared, row, key_of)
+        row.outcome = "merge" if row.changes else "duplicate"
+        if row.outcome == "merge":
             _fold_into(by_index[target.row].prepared, prepared, key_of)
+    # What a row adds to someone already in the vault depends only on that person and the
+    # earlier rows matching them, so these comparisons can wait until the loop is done.
+    ids = {row.target.person_id for row, _ in into_vault if row.target and row.target.person_id}
+    people = vault.people.get_many(ids)
+    with_photo = _photo_owners(vault, ids)
+    states: dict[int, _State] = {}  # person_id -> planned state
+    for row, prepared in into_vault:
+        assert row.target is not None and row.target.person_id is not None
+        person_id = row.target.person_id
+        if person_id not in states:
+            person = people.get(person_id) or vault.people.get(person_id)  # NotFound if gone
+            states[person_id] = _state_of_person(person, person_id in with_photo)
+        _diff(states[person_id], prepared, row, key_of)
+        row.outcome = "merge" if row.changes else "duplicate"
     return ImportPlan(file_name, parsed.format, parsed.encoding, parsed.notes, rows, kind, region)
 
 
