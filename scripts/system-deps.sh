@@ -20,9 +20,10 @@ have_lib libxcb-render-util.so.0 || need+=(libxcb-render-util0)
 have_lib libxcb-image.so.0  || need+=(libxcb-image0)
 command -v minisign >/dev/null || need+=(minisign)
 # Share stamps draw names in any script: DejaVu for Latin, Greek and Cyrillic, Droid Sans
-# Fallback for Chinese and Japanese (TrueType faces reportlab can embed).
+# Fallback for Chinese and Japanese, Nanum Gothic for Korean (TrueType faces reportlab embeds).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || need+=(fonts-nanum)
 # Optional: the CSV-injection round trip (tests/test_audit_csv.py) converts with LibreOffice
 # headless and is skipped without it; its install failing must not stop the build.
 optional=()

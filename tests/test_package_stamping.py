@@ -197,28 +197,28 @@ def test_non_latin_names_are_stamped_readably_with_a_unicode_font():
     assert "Алексей Смирнов" in cover.pages[0].extract_text()
 
 
-def _has_han_font() -> bool:
+def _has_cjk_fonts() -> bool:
     from vault.stamping import _load_unicode_fonts
 
-    return any(ord("王") in glyphs for _, glyphs in _load_unicode_fonts())
+    return all(any(ord(ch) in glyphs for _, glyphs in _load_unicode_fonts()) for ch in "王や김")
 
 
 CJK_STAMP = StampText(
     sender="Zoë Recruiter", recipient="王小明 (北方科技 Ωmega)", shared_on="2026-03-01",
-    purpose="高级工程师 / やまだ / " + "这是一个非常长的中文职位描述" * 8, authorisation_id=AUTH_ID, method="email",
+    purpose="高级工程师 / やまだ / 김민준 / " + "这是一个非常长的中文职位描述" * 8, authorisation_id=AUTH_ID, method="email",
     obtained_on="2026-02-01", valid_until="2026-06-30", package_id=PACKAGE_ID,
 )
 
 
-@pytest.mark.skipif(not _has_han_font(), reason="no TrueType font with Chinese on this system (scripts/system-deps.sh "
-                                                "installs one); the band shows '?' instead")
-def test_chinese_and_japanese_names_are_stamped_beside_latin_ones():
+@pytest.mark.skipif(not _has_cjk_fonts(), reason="no TrueType fonts with Chinese, Japanese and Korean on this "
+                                                 "system (scripts/system-deps.sh installs them); '?' instead")
+def test_chinese_japanese_and_korean_names_are_stamped_beside_latin_ones():
     """A CJK fallback face has no Latin letters and a Latin face no CJK: each run of the band
     is drawn in the first font that has it, and a line of CJK (no spaces) still wraps."""
     source = CORPUS / "resumes" / "rendercv__John_Doe_ModerncvTheme_CV.pdf"
     stamped = PdfReader(io.BytesIO(stamp_pdf(source.read_bytes(), CJK_STAMP, file_name=source.name)))
     text = stamped.pages[0].extract_text()
-    for expected in ("王小明 (北方科技 Ωmega)", "高级工程师 / やまだ", "Zoë Recruiter", AUTH_ID, "这是一个非常长的"):
+    for expected in ("王小明 (北方科技 Ωmega)", "高级工程师 / やまだ / 김민준", "Zoë Recruiter", AUTH_ID, "这是一个非常长的"):
         assert expected in text
     assert "?" not in text.split("Shared by")[-1].split("Authorisation")[0]
     cover = PdfReader(io.BytesIO(cover_sheet_pdf(CoverSheet(

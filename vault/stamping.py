@@ -201,9 +201,8 @@ def _band_stream(width: float, band: float, texts: Sequence[str]) -> str:
 UNICODE_FONT = "CVStampUnicode"
 #: TrueType fonts for text outside WinAnsi, in the order they are tried: the first that has a
 #: glyph for every character draws the band. Broad Latin, Greek and Cyrillic faces first, then
-#: faces with Chinese, Japanese and Korean (Droid Sans Fallback ships with Android-derived and
-#: LibreOffice installs; reportlab embeds only TrueType outlines, so OpenType-CFF Noto CJK cannot
-#: serve).
+#: faces with Chinese and Japanese (Droid Sans Fallback) and Korean (Nanum Gothic); reportlab
+#: embeds only TrueType outlines, so the OpenType-CFF Noto CJK fonts cannot serve.
 UNICODE_FONT_FILES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -217,6 +216,8 @@ UNICODE_FONT_FILES = (
     "/usr/share/fonts/google-droid-sans-fonts/DroidSansFallbackFull.ttf",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+    "/usr/share/fonts/nanum-gothic-fonts/NanumGothic.ttf",
 )
 #: (reportlab name, code points with a glyph) for every font above that exists; filled once.
 _unicode_fonts: list[tuple[str, frozenset[int]]] = []
