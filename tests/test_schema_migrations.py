@@ -111,3 +111,35 @@ def test_hot_writes_build_no_temporary_table(vault: Vault, statement: str) -> No
            "status_update": "UPDATE people SET status = ? WHERE id = ?"}[statement]
     ops = [row[1] for row in vault.conn.execute("EXPLAIN " + sql, [None] * sql.count("?"))]
     assert "OpenEphemeral" not in ops
+
+
+@pytest.mark.gui
+def test_unlocking_a_version_1_vault_in_the_window_upgrades_it(version_1_desk: DemoVault, tmp_path: Path, qtbot,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a user of the previous version sees: type the passphrase, and the upgraded vault opens
+    with all its people (the upgrade, and its backup, happen on the worker, behind the busy bar)."""
+    from ui.main_window import MainWindow
+    from ui.settings import UiSettings
+    from ui.worker import VaultWorker
+    from vault.demo import DEMO_PASSPHRASE
+
+    monkeypatch.setenv("CONTACT_VAULT_CONFIG_DIR", str(tmp_path / "ui-config"))
+    path = _copy(version_1_desk, tmp_path)
+    old = connect(path, version_1_desk.raw_key, readonly=True)
+    people = _counts(old)["people"]
+    old.close()
+    worker = VaultWorker(config=AppConfig(tmp_path / "app-config"))
+    window = MainWindow(worker, settings=UiSettings(), vault_path=path)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    try:
+        qtbot.keyClicks(window.unlock_page.passphrase, DEMO_PASSPHRASE)
+        window.unlock_page.unlock_button.click()
+        qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=30_000)
+        assert window.workspace.model.rowCount() == people
+        assert path.with_name(f"{path.name}.before-v{schema.LATEST_VERSION}.bak").exists()
+    finally:
+        window.close()
+    with Vault.open(path, raw_key=version_1_desk.raw_key, config=AppConfig(tmp_path / "c2"), readonly=True) as vault:
+        assert vault.conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST_VERSION
