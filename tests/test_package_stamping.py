@@ -171,6 +171,15 @@ def test_isolated_child_stamps_the_same_way_and_reports_failures():
         stamp_pdf_isolated(b"%PDF-1.7\nbroken", STAMP, file_name="broken.pdf")
 
 
+def _cover_text(*, person: str, sender: str, recipient: str, purpose: str) -> str:
+    """The text of a cover sheet for these names (the other fields fixed)."""
+    sheet = CoverSheet(person=person, sender=sender, sender_fingerprint="ab" * 16, recipient=recipient,
+                       items=["resume"], purpose=purpose, method="email", obtained_on="2026-02-01",
+                       valid_until="2026-06-30", max_uses="no limit", authorisation_id=AUTH_ID,
+                       package_id=PACKAGE_ID, created_at="2026-03-01T09:30:00.000Z", evidence="note")
+    return PdfReader(io.BytesIO(cover_sheet_pdf(sheet))).pages[0].extract_text()
+
+
 UNICODE_STAMP = StampText(
     sender="Zoë Recruiter (Северный Талант)", recipient="Юлия Петрова (Ωmega Σystems)", shared_on="2026-03-01",
     purpose="Ведущий инженер", authorisation_id=AUTH_ID, method="email", obtained_on="2026-02-01",
@@ -189,12 +198,8 @@ def test_non_latin_names_are_stamped_readably_with_a_unicode_font():
         assert list(after.mediabox) == list(before.mediabox)
         text = after.extract_text()
         assert AUTH_ID in text and "Юлия Петрова (Ωmega Σystems)" in text and "Zoë Recruiter" in text
-    cover = PdfReader(io.BytesIO(cover_sheet_pdf(CoverSheet(
-        person="Алексей Смирнов", sender="Zoë", sender_fingerprint="ab" * 16, recipient="Юлия Петрова",
-        items=["resume"], purpose="Ведущий инженер", method="email", obtained_on="2026-02-01",
-        valid_until="2026-06-30", max_uses="no limit", authorisation_id=AUTH_ID, package_id=PACKAGE_ID,
-        created_at="2026-03-01T09:30:00.000Z", evidence="note"))))
-    assert "Алексей Смирнов" in cover.pages[0].extract_text()
+    cover = _cover_text(person="Алексей Смирнов", sender="Zoë", recipient="Юлия Петрова", purpose="Ведущий инженер")
+    assert "Алексей Смирнов" in cover
 
 
 def _has_cjk_fonts() -> bool:
@@ -221,12 +226,8 @@ def test_chinese_japanese_and_korean_names_are_stamped_beside_latin_ones():
     for expected in ("王小明 (北方科技 Ωmega)", "高级工程师 / やまだ / 김민준", "Zoë Recruiter", AUTH_ID, "这是一个非常长的"):
         assert expected in text
     assert "?" not in text.split("Shared by")[-1].split("Authorisation")[0]
-    cover = PdfReader(io.BytesIO(cover_sheet_pdf(CoverSheet(
-        person="山田太郎 (Yamada)", sender="Zoë", sender_fingerprint="ab" * 16, recipient="王小明",
-        items=["resume"], purpose="高级工程师", method="email", obtained_on="2026-02-01",
-        valid_until="2026-06-30", max_uses="no limit", authorisation_id=AUTH_ID, package_id=PACKAGE_ID,
-        created_at="2026-03-01T09:30:00.000Z", evidence="note"))))
-    assert "山田太郎 (Yamada) authorised Zoë" in cover.pages[0].extract_text()
+    cover = _cover_text(person="山田太郎 (Yamada)", sender="Zoë", recipient="王小明", purpose="高级工程师")
+    assert "山田太郎 (Yamada) authorised Zoë" in cover
 
 
 def test_a_word_wider_than_the_band_is_cut_to_fit():
