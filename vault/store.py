@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # the privacy-lifecycle services
     from .retention import RetentionService
 
 MIN_PASSPHRASE_LENGTH = 8
-#: The page cache of a bulk write, in KiB (``Vault.bulk_transaction``); SQLite's default is 2 MiB.
+#: The page cache of a bulk write, in KiB (``Vault.bulk_transaction``); otherwise SQLCipher's 8 MB.
 BULK_CACHE_KIB = 65536
 
 
@@ -358,7 +358,7 @@ class Vault:
         index is rewritten once at the end, and the page cache is large for the duration.
 
         New rows land at random places in large indexes (names, UUIDs, normalised contact
-        points); with SQLite's default 2 MiB cache each insert evicts, and later re-reads and
+        points); with the default 8 MB cache each insert evicts, and later re-reads and
         decrypts, pages it will need again. The cache goes back to its size after the commit.
         """
         if self._depth:
