@@ -83,3 +83,30 @@ def test_errors_are_one_line(env, tmp_path) -> None:
     garbage = run(env, "import", str(binary))
     assert garbage.returncode == 0 and "outside any BEGIN:VCARD" in garbage.stdout
     assert "Traceback" not in garbage.stderr
+
+
+def test_keep_separate_imports_a_namesake_as_a_new_person(env, tmp_path) -> None:
+    """A close name at the same organisation is a guess: the user can say it is someone else."""
+    first = tmp_path / "first.vcf"
+    first.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Jon Smith\nORG:Initech\nEMAIL:jon@initech.example\nEND:VCARD\n")
+    jon_id = json.loads(run(env, "import", str(first), "--json").stdout)["rows"][0]["person"]
+    second = tmp_path / "second.vcf"
+    second.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:John Smith\nORG:Initech\nTEL:+1 415 555 0142\nEND:VCARD\n"
+                      "BEGIN:VCARD\nVERSION:3.0\nFN:Kay Lo\nEND:VCARD\n")
+    preview = json.loads(run(env, "import", str(second), "--dry-run", "--json").stdout)
+    assert preview["rows"][0]["outcome"] == "merge"
+    assert preview["rows"][0]["matched_by"] == "close name at the same organisation"
+
+    for wrong, message in (("2", "card 2 does not match anyone already in the vault"),
+                           ("9", "has no card or row 9")):
+        refused = run(env, "import", str(second), "--dry-run", "--keep-separate", wrong)
+        assert refused.returncode == 1 and message in refused.stderr
+
+    done = run(env, "import", str(second), "--keep-separate", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert rows[0]["outcome"] == "new" and "kept separate" in " ".join(rows[0]["warnings"])
+    assert json.loads(run(env, "person", "list", "--json").stdout)["total"] == 3
+    jon = json.loads(run(env, "person", "show", jon_id, "--json").stdout)
+    assert [p["kind"] for p in jon["contact_points"]] == ["email"], "nothing of John was merged into Jon"
+

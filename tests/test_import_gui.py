@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QWidget, QWizard
 
 from tests.conftest import CORPUS
-from ui.contacts.import_wizard import ImportWizard
+from ui.contacts.import_wizard import OUTCOME_WORDS, ImportWizard
 from ui.main_window import MainWindow
 from ui.settings import UiSettings
 from ui.worker import VaultWorker
@@ -173,3 +173,29 @@ def test_new_person_from_resume_prefills_the_form(qtbot, window) -> None:
     qtbot.waitUntil(lambda: run_on_worker(qtbot, window, check)[1] != [], timeout=WAIT_MS)
     kinds, docs = run_on_worker(qtbot, window, check)
     assert kinds == ["email", "link", "link", "phone"] and docs == ["trajector__sample-resume.pdf"]
+
+
+def test_not_the_same_person_imports_the_row_as_new(qtbot, window, tmp_path) -> None:
+    run_on_worker(qtbot, window, lambda v: v.people.add(
+        PersonFields(full_name="Jon Smith", organisation="Initech"), [NewContactPoint("email", "jon@initech.example")]))
+    card = tmp_path / "john.vcf"
+    card.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:John Smith\nORG:Initech\nTEL:+1 415 555 0142\nEND:VCARD\n")
+    wizard = window.contacts.import_contacts(str(card))
+    next_page(qtbot, wizard)
+    next_page(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.plan is not None, timeout=WAIT_MS)
+    preview = wizard.preview_page
+    assert "1 to merge" in preview.counts.text()
+    assert not preview.separate_button.isEnabled()
+    preview.table.selectRow(0)
+    assert preview.separate_button.isEnabled()
+    preview.separate_button.click()
+    assert wizard.plan.rows[0].outcome == "new"
+    assert "1 new" in preview.counts.text() and preview.table.item(0, 1).text() == OUTCOME_WORDS["new"]
+    assert not preview.separate_button.isEnabled(), "a new row has nobody to be kept apart from"
+    shot(wizard, "import-kept-separate")
+    next_page(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.report_page.done, timeout=WAIT_MS)
+    people = run_on_worker(qtbot, window, lambda v: sorted(
+        (p.full_name, [c.kind for c in p.contact_points]) for p in v.people.get_many(v.people.list_ids(limit=10)).values()))
+    assert people == [("John Smith", ["phone"]), ("Jon Smith", ["email"])]

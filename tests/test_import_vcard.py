@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from tests.conftest import CORPUS
 from vault import audit
 from vault.errors import Cancelled
@@ -161,3 +163,20 @@ def test_file_size_limit(tmp_path) -> None:
         handle.truncate(51 * 1024 * 1024)  # sparse: costs no disk, only its size is read
     with pytest.raises(ImportFailed, match="limit is 50 MB"):
         read_import_file(huge)
+
+
+def test_a_row_kept_separate_is_created_and_an_applied_plan_cannot_change(vault) -> None:
+    from vault.errors import ValidationError
+    from vault.importing import keep_separate
+    from vault.people import NewContactPoint, PersonFields
+
+    vault.people.add(PersonFields(full_name="Ann Lee"), [NewContactPoint("email", "ann@example.com")])
+    plan = plan_import(vault, b"BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nEMAIL:ann@example.com\nTEL:+14155550100\n"
+                              b"END:VCARD\n", "ann.vcf")
+    assert plan.rows[0].outcome == "merge"
+    keep_separate(plan, 1)
+    assert plan.counts()["new"] == 1
+    apply_plan(vault, plan)
+    assert vault.people.count() == 2
+    with pytest.raises(ValidationError, match="applied already"):
+        keep_separate(plan, 1)

@@ -34,7 +34,7 @@ from ui.read_only_table import fill, read_only_table, selected_key
 from ui.theme import is_dark, mark_warning_text
 from ui.worker import VaultWorker
 from vault.errors import Cancelled, VaultError
-from vault.importing import ImportPlan, apply_plan, plan_import, read_import_file
+from vault.importing import ImportPlan, apply_plan, keep_separate, plan_import, read_import_file
 from vault.importing.csv_import import FIELDS, column_guesses
 from vault.importing.plan import detect_format
 
@@ -196,6 +196,12 @@ class PreviewPage(QWizardPage):
         self.merge_button.setEnabled(False)
         self.merge_button.clicked.connect(self.open_merge)
         row.addWidget(self.merge_button)
+        self.separate_button = QPushButton("Not the same person")
+        self.separate_button.setToolTip("Import this card or row as a new person instead of merging it "
+                                        "into the person it resembles")
+        self.separate_button.setEnabled(False)
+        self.separate_button.clicked.connect(self.keep_separate)
+        row.addWidget(self.separate_button)
         row.addStretch(1)
         layout.addLayout(row)
         self.table.itemSelectionChanged.connect(self._selection)
@@ -250,8 +256,20 @@ class PreviewPage(QWizardPage):
 
     def _selection(self) -> None:
         row = self._row()
-        self.merge_button.setEnabled(bool(row and row.outcome in ("merge", "duplicate") and row.target is not None
-                                          and row.target.person_id is not None))
+        matched = bool(row and row.outcome in ("merge", "duplicate") and row.target is not None
+                       and row.target.person_id is not None)
+        self.merge_button.setEnabled(matched)
+        self.separate_button.setEnabled(matched)
+
+    def keep_separate(self) -> None:
+        row, plan = self._row(), self.wiz.plan
+        if row is None or plan is None:
+            return
+        position = self.table.currentRow()
+        keep_separate(plan, row.index)
+        self.render()
+        self.table.selectRow(position)
+        self.completeChanged.emit()
 
     def _row(self) -> Any:
         key = selected_key(self.table)

@@ -9,7 +9,7 @@ from typing import Any
 
 from vault import contact_points, intake, outreach, vcard_export
 from vault.errors import ValidationError
-from vault.importing import apply_plan, plan_import, read_import_file
+from vault.importing import apply_plan, keep_separate, plan_import, read_import_file
 from vault.people import NewContactPoint, PersonFields
 
 from .context import CliContext
@@ -24,6 +24,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="CSV column (name or 1-based number) to a field: full_name, given_name, family_name, "
                         "organisation, title, headline, notes, tags, email, phone, address, link, ignore …")
     p.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
+    p.add_argument("--keep-separate", action="append", type=int, default=[], metavar="N",
+                   help="card or row N is not the vault person it matched: import it as a new person "
+                        "(repeatable; the numbers are those of the --dry-run report)")
     p.add_argument("--kind", choices=["contact", "candidate"], default="contact", help="kind of the new people")
     p.add_argument("--region", default="US", help="default phone region (ISO code)")
     p.set_defaults(func=cmd_import)
@@ -108,6 +111,8 @@ def cmd_import(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         plan = plan_import(vault, data, Path(args.file).name, fmt=args.format, mapping=_parse_maps(args.map),
                            kind=args.kind, region=args.region)
+        for index in args.keep_separate:
+            keep_separate(plan, index)
         if not args.dry_run:
             apply_plan(vault, plan)
         ctx.emit(plan.to_json(), plan.human())

@@ -416,6 +416,26 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
     return ImportPlan(file_name, parsed.format, parsed.encoding, parsed.notes, rows, kind, region)
 
 
+def keep_separate(plan: ImportPlan, index: int) -> RowPlan:
+    """The user says card or row ``index`` is not the person in the vault it matched (a close
+    name at the same organisation can be a namesake, a shared office phone two colleagues): it
+    will be imported as a new person, and nothing of it is merged into the other. Later rows
+    that matched the same person still merge; their listed changes were planned as if this one
+    merged first, and the apply compares each with the person as stored, so nothing is lost."""
+    if plan.applied:
+        raise ValidationError("import", "this plan was applied already")
+    row = next((r for r in plan.rows if r.index == index), None)
+    if row is None:
+        raise ValidationError("--keep-separate", f"the file has no card or row {index}")
+    if row.outcome not in ("merge", "duplicate") or row.target is None or row.target.person_id is None \
+            or row.prepared is None:
+        raise ValidationError("--keep-separate", f"{row.label} does not match anyone already in the vault")
+    row.outcome, row.target, row.matched_by = "new", None, ""
+    row.changes, row.conflicts, row.choices = [], {}, {}
+    row.warnings.append("kept separate from the person in the vault it resembled")
+    return row
+
+
 def _fold_into(first: PreparedRecord | None, other: PreparedRecord,
                key: Callable[[NewContactPoint], tuple[str, str]] = _key) -> None:
     """A later row of the same file adds to the person an earlier row will create."""
