@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 
 from tests.conftest import CORPUS
 from vault.errors import StampFailed
-from vault.stamping import SCALE, CoverSheet, StampText, cover_sheet_pdf, stamp_pdf
+from vault.stamping import SCALE, CoverSheet, StampText, cover_sheet_pdf, stamp_pdf, unicode_fonts
 
 AUTH_ID = "0f8c2a1e-7d3b-4c55-9a61-2b7e1d9c4f00"
 PACKAGE_ID = "5b9e0c7a-1f2d-4e3b-8a6c-9d0e1f2a3b4c"
@@ -187,7 +187,7 @@ UNICODE_STAMP = StampText(
 )
 
 
-@pytest.mark.skipif(__import__("vault.stamping", fromlist=["unicode_font"]).unicode_font() is None,
+@pytest.mark.skipif(not unicode_fonts(),
                     reason="no Unicode TrueType font on this system (the band falls back to '?')")
 def test_non_latin_names_are_stamped_readably_with_a_unicode_font():
     source = CORPUS / "resumes" / "rendercv__John_Doe_ModerncvTheme_CV.pdf"
@@ -203,9 +203,7 @@ def test_non_latin_names_are_stamped_readably_with_a_unicode_font():
 
 
 def _has_cjk_fonts() -> bool:
-    from vault.stamping import _load_unicode_fonts
-
-    return all(any(ord(ch) in glyphs for _, glyphs in _load_unicode_fonts()) for ch in "王や김")
+    return all(any(ord(ch) in glyphs for _, glyphs in unicode_fonts()) for ch in "王や김")
 
 
 CJK_STAMP = StampText(

@@ -9,13 +9,14 @@ paste). Page rotation is honoured: the band sits at the bottom as the reader see
 The page's content streams are wrapped, never parsed, so odd but valid content stamps the
 same way as clean content. Fonts: Helvetica with WinAnsi encoding when every character fits it;
 otherwise (Cyrillic, Greek, Chinese, Japanese, Korean … names) the band is drawn as a form
-XObject with the first Unicode TrueType font on the system that has every character (DejaVu
-Sans, Arial, Droid Sans Fallback …); characters no font has are shown as '?' (the manifest
-always carries the exact text).
+XObject with the system's Unicode TrueType fonts, each character in the first that has it
+(DejaVu Sans, Droid Sans Fallback, Nanum Gothic …); characters no font has are shown as '?'
+(the manifest always carries the exact text).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -23,7 +24,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
@@ -199,8 +200,8 @@ def _band_stream(width: float, band: float, texts: Sequence[str]) -> str:
 
 
 UNICODE_FONT = "CVStampUnicode"
-#: TrueType fonts for text outside WinAnsi, in the order they are tried: the first that has a
-#: glyph for every character draws the band. Broad Latin, Greek and Cyrillic faces first, then
+#: TrueType fonts for text outside WinAnsi, in the order they are tried: each character is drawn
+#: in the first of them that has its glyph. Broad Latin, Greek and Cyrillic faces first, then
 #: faces with Chinese and Japanese (Droid Sans Fallback) and Korean (Nanum Gothic); reportlab
 #: embeds only TrueType outlines, so the OpenType-CFF Noto CJK fonts cannot serve.
 UNICODE_FONT_FILES = (
@@ -219,38 +220,33 @@ UNICODE_FONT_FILES = (
     "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
     "/usr/share/fonts/nanum-gothic-fonts/NanumGothic.ttf",
 )
-#: (reportlab name, code points with a glyph) for every font above that exists; filled once.
-_unicode_fonts: list[tuple[str, frozenset[int]]] = []
-_fonts_loaded: list[bool] = []
+#: The fonts that draw a text: each character in the first of them that has its glyph, as
+#: (reportlab name, code points with a glyph).
+FontChain = tuple[tuple[str, frozenset[int]], ...]
 
 
-def _load_unicode_fonts() -> list[tuple[str, frozenset[int]]]:
-    if not _fonts_loaded:
-        from reportlab.lib.fonts import addMapping
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
+@functools.cache
+def unicode_fonts() -> FontChain:
+    """Every font of ``UNICODE_FONT_FILES`` on this system, registered with reportlab (once)."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
-        for path in UNICODE_FONT_FILES:
-            if not os.path.isfile(path):
-                continue
-            name = UNICODE_FONT if not _unicode_fonts else f"{UNICODE_FONT}{len(_unicode_fonts)}"
-            try:
-                font = TTFont(name, path)
-                pdfmetrics.registerFont(font)
-            except Exception:  # an unreadable or CFF-only font file: try the next one
-                continue
-            for bold in (0, 1):
-                for italic in (0, 1):
-                    addMapping(name, bold, italic, name)
-            _unicode_fonts.append((name, frozenset(font.face.charToGlyph)))
-        _fonts_loaded.append(True)
-    return _unicode_fonts
-
-
-def unicode_font() -> str | None:
-    """The first Unicode TrueType font found on this system (its reportlab name), or None."""
-    fonts = _load_unicode_fonts()
-    return fonts[0][0] if fonts else None
+    found: list[tuple[str, frozenset[int]]] = []
+    for path in UNICODE_FONT_FILES:
+        if not os.path.isfile(path):
+            continue
+        name = f"{UNICODE_FONT}{len(found) or ''}"
+        try:
+            font = TTFont(name, path)
+            pdfmetrics.registerFont(font)
+        except Exception:  # an unreadable or CFF-only font file: try the next one
+            continue
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(name, bold, italic, name)
+        found.append((name, frozenset(font.face.charToGlyph)))
+    return tuple(found)
 
 
 def needs_unicode(texts: Sequence[str]) -> bool:
@@ -262,10 +258,6 @@ def needs_unicode(texts: Sequence[str]) -> bool:
     return False
 
 
-#: The fonts that draw a text: each character in the first of them that has its glyph.
-FontChain = list[tuple[str, frozenset[int]]]
-
-
 def font_chain(texts: Sequence[str]) -> tuple[FontChain | None, list[str]]:
     """The Unicode fonts to draw ``texts`` with (None: Helvetica will do, or no Unicode font
     exists), and the texts with '?' for any character none of those fonts has (the manifest
@@ -273,7 +265,7 @@ def font_chain(texts: Sequence[str]) -> tuple[FontChain | None, list[str]]:
     Latin letters, and Latin faces lack CJK."""
     if not needs_unicode(texts):
         return None, list(texts)
-    fonts = _load_unicode_fonts()  # only now: reading the font files costs a tenth of a second
+    fonts = unicode_fonts()  # only now: reading the font files costs a tenth of a second
     if not fonts:
         return None, list(texts)
     return fonts, [_drawable(text, fonts) for text in texts]
@@ -373,11 +365,17 @@ def _inherited(page: DictionaryObject, key: str) -> object | None:
     return None
 
 
+@dataclass
+class _UnicodeBands:
+    """The TrueType band of one stamping, drawn once per page size."""
+
+    chain: FontChain
+    by_size: dict[tuple[float, float], IndirectObject] = field(default_factory=dict)
+
+
 def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str], font_ref: IndirectObject,
-                unicode_bands: dict[tuple[float, float], IndirectObject] | None = None,
-                chain: FontChain | None = None) -> None:
-    """Stamp one page; ``unicode_bands`` (a cache by size) switches to the TrueType band drawn
-    with the fonts of ``chain``."""
+                unicode: _UnicodeBands | None = None) -> None:
+    """Stamp one page; with ``unicode`` the band is the TrueType one, else Helvetica."""
     from pypdf.generic import (
         ArrayObject,
         DictionaryObject,
@@ -409,17 +407,18 @@ def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str],
         fonts.update(resources["/Font"].get_object())
     fonts[NameObject(FONT_NAME)] = font_ref
     resources[NameObject("/Font")] = fonts
-    band_ops = _band_stream(vw, band, texts)
-    if unicode_bands is not None and chain:
+    if unicode is not None:
         key = (round(vw, 3), round(band, 3))
-        if key not in unicode_bands:
-            unicode_bands[key] = _band_xobject(writer, vw, band, texts, chain)
+        if key not in unicode.by_size:
+            unicode.by_size[key] = _band_xobject(writer, vw, band, texts, unicode.chain)
         xobjects = DictionaryObject()
         if "/XObject" in resources:
             xobjects.update(resources["/XObject"].get_object())
-        xobjects[NameObject("/CVStampBand")] = unicode_bands[key]
+        xobjects[NameObject("/CVStampBand")] = unicode.by_size[key]
         resources[NameObject("/XObject")] = xobjects
         band_ops = "/CVStampBand Do"
+    else:
+        band_ops = _band_stream(vw, band, texts)
     page[NameObject("/Resources")] = resources
 
     before = (f"q {_cm(to_page)} 0 {_num(band)} {_num(vw)} {_num(vh - band)} re W n "
@@ -470,9 +469,9 @@ def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", p
             raise StampFailed(file_name, "it has no pages")
         font_ref = writer._add_object(_font_dict())
         chain, texts = font_chain(stamp.lines())
-        bands: dict[tuple[float, float], IndirectObject] | None = {} if chain else None
+        unicode = _UnicodeBands(chain) if chain else None
         for page in writer.pages:
-            _stamp_page(writer, page, texts, font_ref, bands, chain)
+            _stamp_page(writer, page, texts, font_ref, unicode)
         info = {k: str(v) for k, v in (reader.metadata or {}).items() if isinstance(k, str)}
         info.update({
             "/ContactVaultPackage": stamp.package_id,
