@@ -252,18 +252,6 @@ class _State:
     has_photo: bool
 
 
-def _photo_owners(vault: Vault, person_ids: set[int]) -> set[int]:
-    """Which of these people have a photo, read 500 at a time."""
-    wanted = sorted(person_ids)
-    owners: set[int] = set()
-    for start in range(0, len(wanted), 500):
-        block = wanted[start:start + 500]
-        owners.update(r[0] for r in vault.conn.execute(
-            f"SELECT DISTINCT person_id FROM documents WHERE role = 'photo' AND person_id IN "
-            f"({','.join('?' * len(block))})", block))
-    return owners
-
-
 def _state_of_person(person: Person, has_photo: bool) -> _State:
     return _State({f: getattr(person, f) for f in (*MERGE_FIELDS, "notes", "full_name")},
                   {(p.kind, p.normalized) for p in person.contact_points}, {t.lower() for t in person.tags},
@@ -403,7 +391,7 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
     # earlier rows matching them, so these comparisons can wait until the loop is done.
     ids = {row.target.person_id for row, _ in into_vault if row.target and row.target.person_id}
     people = vault.people.get_many(ids)
-    with_photo = _photo_owners(vault, ids)
+    with_photo = vault.documents.people_with_role("photo", ids)
     states: dict[int, _State] = {}  # person_id -> planned state
     for row, prepared in into_vault:
         assert row.target is not None and row.target.person_id is not None
@@ -572,8 +560,7 @@ def _merge_into(vault: Vault, person: Person, row: RowPlan, region: str) -> str:
             tags.append(tag)
             lowered.add(tag.lower())
     vault.people.merge(person, PersonFields(**updates) if updates else None, points, tags, region)
-    if prepared.photo is not None and not vault.conn.execute(
-            "SELECT 1 FROM documents WHERE person_id = ? AND role = 'photo'", (person_id,)).fetchone():
+    if prepared.photo is not None and not vault.documents.for_person(person_id, role="photo"):
         _add_photo(vault, person_id, prepared.photo)
     return person.uuid
 
