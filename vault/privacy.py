@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import sqlcipher3
 
 from . import audit, checkpoints
-from .atomic import atomic_output
+from .atomic import staged_file
 from .documents import safe_file_name
 from .errors import ValidationError
 from .vcard_export import person_vcard
@@ -163,7 +163,9 @@ class PrivacyService:
         target = Path(destination)
         if target.is_dir():
             raise ValidationError("--out", f"{target} is a folder; give a file name ending in .zip")
-        with vault.transaction():
+        # The zip holds its own export event and checkpoint, so it is built inside the
+        # transaction; it is staged there too and takes its name only once that commits.
+        with contextlib.ExitStack() as staging, vault.transaction():
             vault.record("person.exported", "person", person.uuid, {"kind": "subject-access"})
             checkpoint = checkpoints.create(vault)
             data = self.subject_access(person.id)
@@ -193,10 +195,7 @@ class PrivacyService:
                     indent=2).encode())
                 archive.writestr("README.txt", _README)
                 archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-            payload = buffer.getvalue()
-        # After the commit: the file never exists without its audit event.
-        with atomic_output(target) as handle:
-            handle.write(payload)
+            staging.enter_context(staged_file(target, buffer.getvalue()))
         return target
 
     # --- erasure -------------------------------------------------------------------------------

@@ -121,7 +121,8 @@ def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination:
         ids = list(dict.fromkeys(vault.people.resolve(p) for p in people))
     if not ids:
         raise ValidationError("--person", "there is nobody to export")
-    chosen = [vault.people.get(i) for i in ids]
+    found = vault.people.get_many(ids)
+    chosen = [found[i] for i in ids]
     data = render(chosen, VERSIONS[fmt])
     target = Path(destination)
     with staged_file(target, data), vault.transaction():
