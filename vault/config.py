@@ -13,6 +13,7 @@ from typing import Any
 
 from . import paths
 from .atomic import write_atomic
+from .errors import DiskFull, WriteFailed
 
 CONFIG_FILE = "vaults.json"
 MAX_RECENT = 8
@@ -35,7 +36,9 @@ class AppConfig:
         return data
 
     def _save(self, data: dict[str, Any]) -> None:
-        with contextlib.suppress(OSError):
+        # Recent vaults and unlock counts are a convenience: a full disk or a read-only config
+        # folder must not fail the unlock, create or backup that wanted to note them.
+        with contextlib.suppress(OSError, DiskFull, WriteFailed):
             self.folder.mkdir(parents=True, exist_ok=True)
             write_atomic(self.file, json.dumps(data, indent=2).encode("utf-8"))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .clock import iso_ms, parse_iso
+from .clock import iso_ms, user_instant
 from .errors import OutreachBlocked, ValidationError
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ class OutreachService:
             raise ValidationError("contact point", f"a {chosen.kind} cannot be used for a {channel}")
         if chosen is not None and chosen.outreach == "do-not-contact" and not override:
             raise OutreachBlocked(f"{chosen.kind} {chosen.value}")
-        when = iso_ms(parse_iso(at)) if at else self.vault.now()
+        when = user_instant("at", at) if at else self.vault.now()
         entry_uuid = str(uuidlib.uuid4())
         with self.vault.transaction() as conn:
             conn.execute(
