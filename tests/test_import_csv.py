@@ -8,6 +8,7 @@ from tests.conftest import CORPUS
 from vault.errors import ValidationError
 from vault.importing import apply_plan, plan_import, read_import_file
 from vault.importing.csv_import import parse_csv
+from vault.people import NewContactPoint, PersonFields
 
 LINKEDIN = (
     'Notes:\n"When exporting your connection data, you may notice that some of the email addresses are missing. '
@@ -119,3 +120,16 @@ def test_bad_points_are_dropped_with_a_warning_not_the_row(vault) -> None:
     assert len(plan.rows) == 1 and plan.rows[0].outcome == "new"
     assert any("email dropped" in w for w in plan.rows[0].warnings)
     assert any("phone dropped" in w for w in plan.rows[0].warnings)
+
+
+def test_a_merge_in_another_region_adds_no_copy_of_a_number_the_person_has(vault):
+    """Found in review: the apply keyed a file's numbers with the US region, so a person's own
+    French number looked new and was added twice (the preview said only a tag)."""
+    person = vault.people.add(PersonFields(full_name="Marie Curie"), [NewContactPoint("phone", "555-0142")],
+                              region="FR")
+    data = b"Name,Phone,Labels\nMarie Curie,555-0142,physics\n"
+    plan = plan_import(vault, data, "people.csv", fmt="csv", mapping={"1": "full_name", "2": "phone", "3": "tags"},
+                       region="FR")
+    assert plan.rows[0].outcome == "merge" and plan.rows[0].changes == ["1 tag(s)"]
+    apply_plan(vault, plan)
+    assert [p.kind for p in vault.people.get(person.id).contact_points] == ["phone"]

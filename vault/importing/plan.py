@@ -264,11 +264,14 @@ def _state_of_record(prepared: PreparedRecord, key: Callable[[NewContactPoint], 
                   prepared.photo is not None)
 
 
-def _key(point: NewContactPoint) -> tuple[str, str]:
-    return point.kind, cp.normalise(point.kind, point.value)[1]
+def _key(point: NewContactPoint, region: str) -> tuple[str, str]:
+    """The match key of a point, normalised in the import's region as the vault stores it (a
+    number that is only possible in some regions keys differently elsewhere)."""
+    return point.kind, cp.normalise(point.kind, point.value, region)[1]
 
 
-def _key_cache(cache: dict[tuple[str, str], tuple[str, str]]) -> Callable[[NewContactPoint], tuple[str, str]]:
+def _key_cache(cache: dict[tuple[str, str], tuple[str, str]],
+               region: str) -> Callable[[NewContactPoint], tuple[str, str]]:
     """``_key`` remembered for one plan (a card's points are keyed several times while planning,
     and ``prepare_record`` fills ``cache`` as it validates them); the cache lives only as long as
     the planning call, so no contact values outlive it."""
@@ -276,14 +279,14 @@ def _key_cache(cache: dict[tuple[str, str], tuple[str, str]]) -> Callable[[NewCo
     def key(point: NewContactPoint) -> tuple[str, str]:
         found = cache.get((point.kind, point.value))
         if found is None:
-            found = cache[(point.kind, point.value)] = _key(point)
+            found = cache[(point.kind, point.value)] = _key(point, region)
         return found
 
     return key
 
 
 def _diff(state: _State, prepared: PreparedRecord, row: RowPlan,
-          key: Callable[[NewContactPoint], tuple[str, str]] = _key) -> None:
+          key: Callable[[NewContactPoint], tuple[str, str]]) -> None:
     """Fill ``row.changes``/``conflicts`` and advance ``state`` as if the merge were applied."""
     for name in MERGE_FIELDS:
         incoming = getattr(prepared.fields, name) or ""
@@ -340,7 +343,7 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
     parsed = parse_file(data, file_name, fmt, mapping)
     index = MatchIndex.from_vault(vault)
     known_keys: dict[tuple[str, str], tuple[str, str]] = {}
-    key_of = _key_cache(known_keys)
+    key_of = _key_cache(known_keys, region)
     suppression = Suppression(vault)
     row_states: dict[int, _State] = {}  # row index -> planned state of a new person
     into_vault: list[tuple[RowPlan, PreparedRecord]] = []  # rows matching someone in the vault
@@ -425,7 +428,7 @@ def keep_separate(plan: ImportPlan, index: int) -> RowPlan:
 
 
 def _fold_into(first: PreparedRecord | None, other: PreparedRecord,
-               key: Callable[[NewContactPoint], tuple[str, str]] = _key) -> None:
+               key: Callable[[NewContactPoint], tuple[str, str]]) -> None:
     """A later row of the same file adds to the person an earlier row will create."""
     if first is None:
         return
@@ -550,9 +553,9 @@ def _merge_into(vault: Vault, person: Person, row: RowPlan, region: str) -> str:
     have = {(p.kind, p.normalized) for p in person.contact_points}
     points: list[NewContactPoint] = []
     for point in prepared.points:
-        if _key(point) not in have:
+        if _key(point, region) not in have:
             points.append(point)
-            have.add(_key(point))
+            have.add(_key(point, region))
     lowered = {t.lower() for t in person.tags}
     tags: list[str] = []
     for tag in prepared.tags:
