@@ -219,3 +219,14 @@ def test_a_package_claiming_a_known_sender_but_signed_by_another_key_is_refused(
     # The user confirmed the new key out of band: importing with it is allowed.
     result = package.import_package(receiver, good, sender_key=vault.owner.identity.minisign_public_key_file())
     assert receiver.recipients.get(result.sender_recipient_id).public_key == vault.owner.identity.minisign_base64()
+
+
+def test_a_sender_is_matched_by_its_exact_name_only(receiver):
+    """A package's sender names itself: a name that is someone's e-mail or UUID prefix must not
+    attach the package's key to that recipient (``resolve`` accepts both; the import must not)."""
+    bob = receiver.recipients.add("Bob Client", email="bob@acme.example")
+    assert receiver.recipients.find_by_name("bob client").id == bob.id
+    assert receiver.recipients.find_by_name("bob@acme.example") is None
+    assert receiver.recipients.find_by_name(bob.uuid[:8]) is None
+    receiver.recipients.add("Bob Client", email="other-bob@acme.example")
+    assert receiver.recipients.find_by_name("Bob Client") is None, "two of that name: nobody in particular"

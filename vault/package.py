@@ -39,7 +39,7 @@ from .atomic import staged_file
 from .authorisations import FIELDS, Authorisation, day
 from .clock import iso_ms, parse_iso
 from .documents import safe_file_name
-from .errors import Ambiguous, NotFound, PackageInvalid, ValidationError
+from .errors import PackageInvalid, ValidationError
 from .identity import PublicIdentity, verify_minisign
 from .people import NewContactPoint, PersonFields
 from .stamping import CoverSheet, StampText, cover_sheet_pdf, stamp_pdf_isolated
@@ -737,14 +737,11 @@ def import_package(vault: Vault, path: str | os.PathLike[str], *, sender_key: st
     with vault.transaction():
         rec = vault.recipients.find_by_key(sender["public_key"])
         if rec is None:
-            try:
-                rec = vault.recipients.get(str(sender.get("name", "")))
-                if rec.public_key and rec.public_key != sender["public_key"]:
-                    rec = None
-                elif not rec.public_key:
-                    rec = vault.recipients.update(rec.id, public_key=sender["public_key"])
-            except (NotFound, Ambiguous):
+            rec = vault.recipients.find_by_name(str(sender.get("name", "")))
+            if rec is not None and rec.public_key and rec.public_key != sender["public_key"]:
                 rec = None
+            elif rec is not None and not rec.public_key:
+                rec = vault.recipients.update(rec.id, public_key=sender["public_key"])
         if rec is None:
             rec = vault.recipients.add(str(sender.get("name") or "Unknown sender"), email=str(sender.get("email", "")),
                                        organisation=str(sender.get("organisation", "")) or None,

@@ -205,6 +205,14 @@ class RecipientService:
             rows = self.vault.conn.execute(f"{_REC_SELECT} ORDER BY r.name COLLATE NOCASE")
         return [Recipient(*r) for r in rows]
 
+    def find_by_name(self, name: str) -> Recipient | None:
+        """The one recipient with exactly this name (case aside), or None. Unlike ``resolve`` it
+        never matches an e-mail or a UUID prefix: a package's sender names itself, and must not
+        pass for someone else by naming their address."""
+        rows = self.vault.conn.execute(f"{_REC_SELECT} WHERE r.name = ? COLLATE NOCASE LIMIT 2",
+                                       (" ".join(name.split()),)).fetchall()
+        return Recipient(*rows[0]) if len(rows) == 1 else None
+
     def find_by_key(self, public_key: str) -> Recipient | None:
         row = self.vault.conn.execute(f"{_REC_SELECT} WHERE r.public_key = ? LIMIT 1", (public_key,)).fetchone()
         return Recipient(*row) if row else None
