@@ -308,6 +308,25 @@ def test_introduction_request_waits_for_the_contacts_authorisation(vault, tmp_pa
     declined = vault.introductions.request(contact.id, requester="A stranger at a conference")
     assert vault.introductions.answer(declined.uuid, "declined", "no thanks").status == "declined"
     assert {r.status for r in vault.introductions.list(person=contact.id)} == {"fulfilled", "declined"}
+    with pytest.raises(ValidationError, match="already shared"):
+        vault.introductions.answer(request.uuid, "declined")
+    assert vault.introductions.get(request.uuid).status == "fulfilled"
+
+
+def test_a_share_fulfils_only_the_requests_its_authorisation_answered(vault, tmp_path):
+    bob = vault.recipients.add("Bob Client", organisation="Acme")
+    contact = vault.people.add(PersonFields(full_name="Ivo Manager", kind="contact", sharing_policy="on-authorisation"),
+                               [NewContactPoint("email", "ivo@bigco.example")])
+    earlier = vault.authorisations.log(contact.id, recipient=bob.uuid, scope=["email"], purpose="Earlier role",
+                                       method="email", obtained_at="2026-02-01")
+    request = vault.introductions.request(contact.id, recipient=bob.uuid, reason="wants an intro")
+    answering = vault.authorisations.log(contact.id, recipient=bob.uuid, scope=["email"], purpose="Introduction",
+                                         method="phone", obtained_at="2026-02-28")
+    assert vault.introductions.get(request.uuid).authorisation_uuid == answering.uuid
+    vault.authorisations.revoke(answering.uuid, "asked to wait")
+    package.build_share(vault, contact.id, bob.uuid, ["email"], tmp_path / "old.zip")  # under ``earlier``
+    assert vault.introductions.get(request.uuid).status == "authorised", "shared under another consent"
+    assert earlier.uuid != answering.uuid
 
 
 def test_schema_refusals_are_typed_and_never_reported_as_damage(vault, tmp_path):

@@ -117,6 +117,9 @@ class IntroductionService:
         req = self.get(ident)
         if status not in ("declined", "pending"):
             raise ValidationError("status", "an answer by hand is 'declined' (consent is logged as an authorisation)")
+        if req.status == "fulfilled":
+            raise ValidationError("status", "the details were already shared for this request; it cannot be "
+                                            "answered again")
         with self.vault.transaction() as conn:
             conn.execute("UPDATE intro_requests SET status = ?, answer_note = ?, answered_at = ? WHERE id = ?",
                          (status, " ".join(note.split()), self.vault.now(), req.id))
@@ -139,11 +142,13 @@ class IntroductionService:
                               {"request": req_uuid, "status": "authorised"})
 
     def on_share(self, person_id: int, auth_id: int, rec_id: int) -> None:
-        """Inside the share transaction: authorised requests for this recipient are fulfilled."""
+        """Inside the share transaction: the requests for this recipient that this share's
+        authorisation answered are fulfilled (a share under another consent fulfils nothing)."""
         conn = self.vault.conn
         rows = conn.execute(
-            "SELECT id, uuid FROM intro_requests WHERE person_id = ? AND recipient_id = ? AND status = 'authorised'",
-            (person_id, rec_id),
+            "SELECT id, uuid FROM intro_requests WHERE person_id = ? AND recipient_id = ? AND status = 'authorised' "
+            "AND authorisation_id = ?",
+            (person_id, rec_id, auth_id),
         ).fetchall()
         for req_id, req_uuid in rows:
             conn.execute("UPDATE intro_requests SET status = 'fulfilled' WHERE id = ?", (req_id,))
