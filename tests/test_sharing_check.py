@@ -45,6 +45,7 @@ SCENARIOS = [
     Scenario("other_org", "other-organisation", "covers Globex, and Bob Client (Acme) is not part of it"),
     Scenario("phone", "outside-scope", "covers resume but not phone"),
     Scenario("excluded", "document-excluded", "is excluded from sharing"),
+    Scenario("do_not_contact", "no-shareable-value", "has no email that may be shared"),
     Scenario("used_up", "use-limit-reached", "allowed 1 share(s) and all have been used"),
     Scenario("locked", "person-locked", "sharing policy is 'locked'"),
 ]
@@ -85,6 +86,11 @@ def build_world(vault: Vault, out_dir: Path) -> dict[str, Scenario]:
             vault.documents.set_shareable(doc.uuid, False)
             vault.authorisations.log(person.id, recipient="Bob Client", **base)
             assert newer.is_default
+        elif sc.name == "do_not_contact":
+            vault.authorisations.log(person.id, recipient="Bob Client", **base)
+            (point,) = vault.people.get(person.id).points("email")
+            vault.people.update_contact_point(point.uuid, outreach="do-not-contact")
+            items = (*items, "email")
         elif sc.name == "used_up":
             vault.authorisations.log(person.id, recipient="Bob Client", **base, max_uses=1)
             package.build_share(vault, person.id, "Bob Client", list(items), out_dir / "first-use.zip")

@@ -4,6 +4,7 @@ gets the Authorisations and Shares tabs, the menu actions, and lock empties them
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,7 @@ def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, t
         auth = v.authorisations.log(ids["person"], recipient="Bob Client", scope=["resume"], purpose="Role",
                                     method="email", obtained_at="2026-02-01", valid_until="2026-03-10")
         package.build_share(v, ids["person"], "Bob Client", [f"document:{ids['doc']}"], tmp_path / "p.zip")
+        v.people.add_contact_point(ids["person"], NewContactPoint("phone", "+1 415 555 0177", outreach="do-not-contact"))
     worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
     window = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
     qtbot.addWidget(window)
@@ -175,7 +177,11 @@ def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, t
     window.sharing.share_action.trigger()
     wizard = window.sharing.wizard
     qtbot.waitUntil(lambda: wizard.loaded and wizard.isVisible(), timeout=WAIT_MS)
-    assert wizard.items_page.list.count() >= 1
+    offered = [wizard.items_page.list.item(i).text() for i in range(wizard.items_page.list.count())]
+    assert any("jane@example.com" in text for text in offered)
+    assert not any("555 0177" in text or "5550177" in text for text in offered), "a do-not-contact phone never leaves"
+    if os.environ.get("CONTACT_VAULT_SHOTS"):
+        wizard.grab().save(str(Path(os.environ["CONTACT_VAULT_SHOTS"]) / "share-items.png"))
     window.lock()
     assert window.sharing.wizard is None and not wizard.isVisible() and wizard.items_page.list.count() == 0
     assert auth_tab.table.rowCount() == 0 and shares_tab.table.rowCount() == 0

@@ -34,6 +34,7 @@ EXPIRING_DAYS = 30
 CONDITIONS = (
     "person-locked",
     "document-excluded",
+    "no-shareable-value",
     "no-authorisation",
     "other-recipient",
     "other-organisation",
@@ -336,6 +337,14 @@ class AuthorisationService:
                 if not row[0]:
                     return Verdict(None, "document-excluded",
                                    f"{row[2]} version {row[1]} ({item[9:]}) is excluded from sharing")
+        fields_wanted = [item for item in wanted if item in FIELDS]
+        if fields_wanted:
+            person = self.vault.people.get(person_id)
+            for kind in fields_wanted:
+                if not person.shareable_points(kind):
+                    return Verdict(None, "no-shareable-value",
+                                   f"{person.full_name} has no {kind} that may be shared (none stored, or only "
+                                   "ones marked do-not-contact or taken from an old document)")
         candidates = tuple(a for a in self.for_person(person_id) if a.method != "upstream")
         if not candidates:
             return Verdict(None, "no-authorisation",

@@ -323,14 +323,8 @@ def build_share(
     owner = vault.owner
     sender_label = owner.name + (f" ({owner.organisation})" if owner.organisation else "")
 
-    fields_wanted = [i for i in wanted if i in FIELDS]
-    points: dict[str, list[str]] = {}
-    for kind in fields_wanted:
-        usable = [p.value for p in who.points(kind) if p.outreach == "ok" and not p.from_old_document]
-        if not usable:
-            raise ValidationError(kind, f"{who.full_name} has no {kind} that may be shared (none stored, or only "
-                                  "ones marked do-not-contact or taken from an old document)")
-        points[kind] = usable
+    # The check refused (and recorded) a field with no shareable value, so each has one here.
+    points = {kind: [p.value for p in who.shareable_points(kind)] for kind in wanted if kind in FIELDS}
 
     stamp = stamp_text_for(vault, rec.label, auth, package_id, now)
     taken: set[str] = set(RESERVED)
@@ -349,7 +343,7 @@ def build_share(
     if points:
         content.append(PackageFile(VCARD, _vcard(who, points, auth.uuid, package_id), "contact-card", "text/vcard"))
     item_words = [("resume " + f.name) if f.role == "resume" else "" for f in content]
-    item_words = [w for w in item_words if w] + [f for f in fields_wanted]
+    item_words = [w for w in item_words if w] + list(points)
     cover = CoverSheet(
         person=who.full_name, sender=sender_label, sender_fingerprint=identity.fingerprint, recipient=rec.label,
         items=item_words, purpose=auth.purpose, method=auth.method, obtained_on=day(auth.obtained_at),

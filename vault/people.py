@@ -117,6 +117,11 @@ class Person:
     def points(self, kind: str) -> list[ContactPoint]:
         return [p for p in self.contact_points if p.kind == kind]
 
+    def shareable_points(self, kind: str) -> list[ContactPoint]:
+        """The values of ``kind`` that may leave in a share: never one marked do-not-contact, nor
+        one taken from an old document (it may no longer be theirs)."""
+        return [p for p in self.points(kind) if p.outreach == "ok" and not p.from_old_document]
+
     def to_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("contact_points", "tags")}
         data["id"] = self.uuid

@@ -61,6 +61,8 @@ MISSING = {
     "outside-scope": "consent covering every item chosen: untick what they did not agree to, or log their "
                      "consent for it.",
     "document-excluded": "a resume version that may be shared: this one is excluded (Documents tab).",
+    "no-shareable-value": "a value that may leave: every one of this kind is marked do-not-contact or came from an "
+                          "old document (Profile tab).",
     "person-locked": "the person's sharing policy is 'locked'. Change it in their profile only if they agree.",
 }
 
@@ -139,7 +141,7 @@ class ItemsPage(QWizardPage):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             self.list.addItem(item)
         for kind in FIELDS:
-            points = context.person.points(kind)
+            points = context.person.shareable_points(kind)  # what the package would carry
             if not points:
                 continue
             item = QListWidgetItem(f"{SCOPE_LABELS[kind]}: {', '.join(p.value for p in points)}")
@@ -252,7 +254,8 @@ class AuthorisationPage(QWizardPage):
                 hint = MISSING.get(verdict.condition, MISSING["no-authorisation"])
                 self.status.setText(f"This share is not authorised: {verdict.message}.\n\nWhat is missing: {hint} "
                                     "There is no other way to share.")
-                self.log_button.setVisible(verdict.condition not in ("person-locked", "document-excluded"))
+                self.log_button.setVisible(verdict.condition not in ("person-locked", "document-excluded",
+                                                                     "no-shareable-value"))
             self.completeChanged.emit()
 
         def failed(error: VaultError) -> None:
