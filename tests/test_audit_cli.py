@@ -112,6 +112,8 @@ def test_verify_vault_chain_json(prepared):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["ok"] is True and data["broken_at"] is None and data["count"] == data["verified_up_to"]
+    again = json.loads(run(env, "audit", "verify", "--json").stdout)
+    assert again["count"] == data["count"], "verifying the chain opens the vault read-only and adds nothing"
 
 
 def test_unlock_event_counts_failed_attempts_since_the_last_success(prepared, tmp_path):

@@ -526,7 +526,7 @@ class Vault:
         from . import remember
 
         if remember.recall(self.uuid) is not None:
-            remember.remember(self.uuid, new_key)
+            remember.remember(self.uuid, new_key, self.config)
 
     # --- services ---------------------------------------------------------------------------
 

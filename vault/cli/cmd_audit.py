@@ -58,7 +58,7 @@ def cmd_verify(ctx: CliContext) -> int:
             raise AuditExportInvalid(result.line, result.reason)
         ctx.emit(result.to_json(), result.describe())
         return 0
-    with ctx.open_vault() as vault:
+    with ctx.open_vault(readonly=True) as vault:  # verifying the chain must not add to it
         if args.key:
             key = audit_export.read_public_key(args.key)
             if key.public_key != vault.owner.identity.public_key:

@@ -93,7 +93,7 @@ def cmd_passwd(ctx: CliContext) -> int:
 
 
 def cmd_identity(ctx: CliContext) -> int:
-    with ctx.open_vault() as vault:
+    with ctx.open_vault(readonly=True) as vault:
         ident = vault.owner.identity
         ctx.emit(
             {"name": vault.owner.name, "organisation": vault.owner.organisation, "email": vault.owner.email,
