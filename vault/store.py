@@ -475,12 +475,15 @@ class Vault:
             except sqlcipher3.Error as exc:
                 raise _sqlite_error(tmp, exc) from exc
             self._verify_copy(tmp, self._key)
+            # Recorded before the copy takes its name: a failure after this leaves an audited
+            # backup that is missing, never a full copy of the vault that the trail does not
+            # mention. (A vault opened read-only cannot record; its backup is still allowed.)
+            if not self.readonly:
+                with self.transaction():
+                    self.record("vault.backup", "vault", self.uuid, {})
 
         replace_with(destination, produce)
         self.config.note_backup(self.path, destination, self.now())
-        if not self.readonly:
-            with self.transaction():
-                self.record("vault.backup", "vault", self.uuid, {})
         return destination
 
     def change_passphrase(self, new_passphrase: str) -> None:
