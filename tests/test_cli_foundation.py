@@ -67,6 +67,10 @@ def test_init_add_show_search_resume_json(tmp_path):
     assert backup.exists()
     run(env, "person", "delete", pid, check_exit=1)  # needs --yes
     run(env, "person", "delete", pid, "--yes", check_exit=0)
+    assert json.loads(run(env, "person", "list", "--json", check_exit=0).stdout)["total"] == 0
+    erased = run(env, "audit", "export", "--format", "jsonl", "--out", str(tmp_path / "a.jsonl"), "--action",
+                 "person.erased", check_exit=0)
+    assert erased.returncode == 0 and '"person.erased"' in (tmp_path / "a.jsonl").read_text()
     assert "verified" in run(env, "audit", "verify", check_exit=0).stdout
 
 
