@@ -51,13 +51,13 @@ if OPTIONS.scale != 1.0:
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from demo import build_demo_vault  # noqa: E402
 from ui.icons import app_icon  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.settings import UiSettings  # noqa: E402
 from ui.theme import apply_theme  # noqa: E402
 from ui.worker import VaultWorker  # noqa: E402
 from vault.config import AppConfig  # noqa: E402
-from vault.demo import build_demo_vault  # noqa: E402
 
 WIDTH, HEIGHT = 1320, 820
 

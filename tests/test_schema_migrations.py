@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
+from demo import DemoVault, build_demo_vault
 from vault import schema, store
 from vault.config import AppConfig
 from vault.connection import connect
-from vault.demo import DemoVault, build_demo_vault
 from vault.store import Vault
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -118,10 +118,10 @@ def test_unlocking_a_version_1_vault_in_the_window_upgrades_it(version_1_desk: D
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """What a user of the previous version sees: type the passphrase, and the upgraded vault opens
     with all its people (the upgrade, and its backup, happen on the worker, behind the busy bar)."""
+    from demo import DEMO_PASSPHRASE
     from ui.main_window import MainWindow
     from ui.settings import UiSettings
     from ui.worker import VaultWorker
-    from vault.demo import DEMO_PASSPHRASE
 
     monkeypatch.setenv("CONTACT_VAULT_CONFIG_DIR", str(tmp_path / "ui-config"))
     path = _copy(version_1_desk, tmp_path)

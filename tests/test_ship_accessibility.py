@@ -22,13 +22,13 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
+from demo import RESUMES, resume_pdf
 from ui.main_window import MainWindow
 from ui.settings import UiSettings
 from ui.theme import WARNING_PROPERTY, apply_theme, warning_colour
 from ui.worker import VaultWorker
 from vault.clock import FixedClock, parse_iso
 from vault.config import AppConfig
-from vault.demo import RESUMES, resume_pdf
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
 

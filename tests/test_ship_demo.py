@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import CLI, cli_env
 
+from demo import DEMO_PASSPHRASE, DemoVault, build_demo_vault
 from vault import audit, package
 from vault.clock import FixedClock, iso_ms
 from vault.config import AppConfig
-from vault.demo import DEMO_PASSPHRASE, DemoVault, build_demo_vault
 from vault.store import Vault
 
 NOW = datetime(2026, 11, 20, 15, 45, tzinfo=UTC)

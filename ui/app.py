@@ -1,23 +1,16 @@
-"""``run_app(args)``: the desktop application (the launcher calls it when no sub-command is given)."""
+"""``run_app(options)``: the desktop application (the launcher calls it when no sub-command is given)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .launcher import GuiOptions
 
 
-def vault_path_from(args: list[str]) -> Path | None:
-    """``--vault PATH`` or ``--vault=PATH``; the other GUI flags are handled elsewhere."""
-    for index, arg in enumerate(args):
-        if arg == "--vault" and index + 1 < len(args):
-            return Path(args[index + 1]).expanduser().absolute()
-        if arg.startswith("--vault="):
-            return Path(arg.split("=", 1)[1]).expanduser().absolute()
-    return None
-
-
-def run_app(args: list[str]) -> int:
-    if "--self-check" in args:
+def run_app(options: GuiOptions) -> int:
+    if options.self_check:
         from .selfcheck import run_self_check
 
         return run_self_check()
@@ -33,9 +26,9 @@ def run_app(args: list[str]) -> int:
     app.setOrganizationName("ContactVault")
     app.setDesktopFileName("contact-vault")
     app.setWindowIcon(app_icon())
-    window = MainWindow(vault_path=paths.resolve_vault_path(vault_path_from(args)))
+    window = MainWindow(vault_path=paths.resolve_vault_path(options.vault))
     window.show()
-    if "--demo" in args:
+    if options.demo:
         from .demo_mode import start_demo
 
         start_demo(window)  # a throw-away vault of fictional people, titled DEMO

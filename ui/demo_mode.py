@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from demo import DEMO_FILE, DEMO_PASSPHRASE, DemoVault, build_demo_vault
 from vault.config import AppConfig
-from vault.demo import DEMO_FILE, DEMO_PASSPHRASE, DemoVault, build_demo_vault
 
 from .theme import apply_theme
 

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-#: Options the desktop app understands when no sub-command is given.
-GUI_FLAGS = {"--demo", "--self-check"}
+
+@dataclass(frozen=True)
+class GuiOptions:
+    """What the desktop app takes when no sub-command is given."""
+
+    vault: Path | None = None
+    demo: bool = False
+    self_check: bool = False
 
 
-def wants_gui(args: list[str]) -> bool:
-    """True when there is no sub-command: only ``--vault PATH`` and GUI flags."""
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--vault":
-            index += 2
-            continue
-        if arg.startswith("--vault=") or arg in GUI_FLAGS:
-            index += 1
-            continue
-        return False
-    return True
+def _gui_parser() -> argparse.ArgumentParser:
+    # No help here: ``--help`` (like any sub-command) goes to the CLI parser, which lists these too.
+    parser = argparse.ArgumentParser(prog="contact-vault", add_help=False, allow_abbrev=False)
+    parser.add_argument("--vault", metavar="PATH", type=Path)
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--self-check", action="store_true")
+    return parser
+
+
+def gui_options(args: Sequence[str]) -> GuiOptions | None:
+    """The app's options, or None when ``args`` hold anything else (a sub-command, ``--help``…)."""
+    namespace, rest = _gui_parser().parse_known_args(list(args))
+    if rest:
+        return None
+    vault = namespace.vault.expanduser().absolute() if namespace.vault else None
+    return GuiOptions(vault=vault, demo=namespace.demo, self_check=namespace.self_check)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,11 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"contact-vault {version('contact-vault')}")
         return 0
-    if wants_gui(args):
+    options = gui_options(args)
+    if options is not None:
         from .app import run_app
 
-        return run_app(args)
-    from vault.cli.main import run
+        return run_app(options)
+    from cli.main import run
 
     return run(args)
 

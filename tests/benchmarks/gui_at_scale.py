@@ -51,7 +51,8 @@ def check():
     QTimer.singleShot(5, check)
 QTimer.singleShot(0, check)
 from ui.app import run_app
-sys.exit(run_app(["--vault", sys.argv[1]]))
+from ui.launcher import gui_options
+sys.exit(run_app(gui_options(["--vault", sys.argv[1]])))
 """
 
 

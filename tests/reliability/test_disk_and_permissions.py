@@ -57,7 +57,7 @@ def test_disk_full_during_a_write_keeps_the_vault(vault_path, tmp_path):
 
 
 def _run_as_nobody(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    """Run the real CLI entry (``vault.cli.main.run``) in a forked child that dropped to 'nobody'.
+    """Run the real CLI entry (``cli.main.run``) in a forked child that dropped to 'nobody'.
 
     The interpreter lives under /root, which 'nobody' cannot exec, so the child forks from this
     already-running interpreter (everything the CLI needs imported first) instead of exec'ing.
@@ -66,9 +66,9 @@ def _run_as_nobody(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     import io
     import json
 
-    import vault.cli.cmd_people  # load before dropping privileges
-    import vault.cli.cmd_vault  # noqa: F401
-    from vault.cli.main import run
+    import cli.cmd_people  # load before dropping privileges
+    import cli.cmd_vault  # noqa: F401
+    from cli.main import run
 
     read_fd, write_fd = os.pipe()
     pid = os.fork()

@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Encrypted vault for recruiters. With no command, opens the desktop app.",
         parents=[_global_options(defaults=True)],
     )
+    # Read by the launcher (ui.launcher.gui_options) when no command is given; listed here for --help.
+    parser.add_argument("--demo", action="store_true", help="with no command: open the app on a throw-away "
+                        "vault of fictional people")
+    parser.add_argument("--self-check", action="store_true", help="with no command: check that the desktop app "
+                        "can start on this machine, then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(sub, common)

@@ -16,27 +16,24 @@ e-mails (``.example`` domains) and phone numbers (555 numbers) are made up.
 
 from __future__ import annotations
 
-import io
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import package
-from .clock import Clock, FixedClock, iso_ms
-from .config import AppConfig
-from .errors import ShareNotAuthorised
-from .importing import apply_plan, plan_import
-from .people import NewContactPoint, PersonFields
-from .store import Vault
+from vault import package
+from vault.clock import Clock, FixedClock, iso_ms
+from vault.config import AppConfig
+from vault.errors import ShareNotAuthorised
+from vault.importing import apply_plan, plan_import
+from vault.people import NewContactPoint, PersonFields
+from vault.store import Vault
+
+from .documents import OWNER, PARTNER, RESUMES, Resume, evidence_pdf, imported_vcard, resume_docx, resume_pdf
 
 #: The demo vault's passphrase: the vault is fictional and throw-away, so it is shown openly.
 DEMO_PASSPHRASE = "demo-vault-passphrase"
 DEMO_FILE = "demo.cvault"
-
-OWNER = ("Morgan Ellis", "Ellis Talent Partners", "morgan@ellis-talent.example")
-PARTNER = ("Peter Walsh", "Summit Search Partners", "peter@summit-search.example")
 
 
 @dataclass(frozen=True)
@@ -49,279 +46,6 @@ class DemoVault:
     raw_key: bytes
     people: dict[str, str] = field(default_factory=dict)
     packages: list[Path] = field(default_factory=list)
-
-
-# --- fictional documents ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Resume:
-    name: str
-    headline: str
-    email: str
-    phone: str
-    city: str
-    summary: str
-    jobs: tuple[tuple[str, str, str, str], ...]  # years, title, company, one line of what they did
-    education: str
-    skills: str
-
-
-def resume_pdf(resume: Resume, *, version_note: str = "") -> bytes:
-    """A one-page resume drawn with reportlab: real text, so search and preview work on it."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    pdf.setTitle(f"{resume.name} — resume")
-    pdf.setAuthor(resume.name)
-    width, height = A4
-    left, y = 22 * mm, height - 28 * mm
-    pdf.setFillColorRGB(0.12, 0.27, 0.45)
-    pdf.setFont("Helvetica-Bold", 22)
-    pdf.drawString(left, y, resume.name)
-    y -= 8 * mm
-    pdf.setFont("Helvetica", 12)
-    pdf.drawString(left, y, resume.headline)
-    y -= 6 * mm
-    pdf.setFillColorRGB(0.3, 0.3, 0.3)
-    pdf.setFont("Helvetica", 9.5)
-    pdf.drawString(left, y, f"{resume.email}  |  {resume.phone}  |  {resume.city}")
-    y -= 4 * mm
-    pdf.setStrokeColorRGB(0.12, 0.27, 0.45)
-    pdf.setLineWidth(1.2)
-    pdf.line(left, y, width - left, y)
-    y -= 9 * mm
-
-    def heading(text: str) -> None:
-        nonlocal y
-        pdf.setFillColorRGB(0.12, 0.27, 0.45)
-        pdf.setFont("Helvetica-Bold", 12)
-        pdf.drawString(left, y, text.upper())
-        y -= 6 * mm
-        pdf.setFillColorRGB(0.1, 0.1, 0.1)
-
-    def paragraph(text: str, size: float = 10, indent: float = 0) -> None:
-        nonlocal y
-        pdf.setFont("Helvetica", size)
-        line = ""
-        for word in text.split():
-            trial = f"{line} {word}".strip()
-            if pdf.stringWidth(trial, "Helvetica", size) > width - 2 * left - indent:
-                pdf.drawString(left + indent, y, line)
-                y -= size * 0.5 * mm
-                line = word
-            else:
-                line = trial
-        if line:
-            pdf.drawString(left + indent, y, line)
-            y -= size * 0.5 * mm
-        y -= 2 * mm
-
-    heading("Summary")
-    paragraph(resume.summary)
-    heading("Experience")
-    for years, title, company, what in resume.jobs:
-        pdf.setFont("Helvetica-Bold", 10.5)
-        pdf.drawString(left, y, f"{title}, {company}")
-        pdf.setFont("Helvetica", 9.5)
-        pdf.drawRightString(width - left, y, years)
-        y -= 5 * mm
-        paragraph(what, 9.5, indent=4 * mm)
-    heading("Education")
-    paragraph(resume.education)
-    heading("Skills")
-    paragraph(resume.skills)
-    if version_note:
-        pdf.setFont("Helvetica-Oblique", 8)
-        pdf.setFillColorRGB(0.45, 0.45, 0.45)
-        pdf.drawString(left, 15 * mm, version_note)
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-def resume_docx(resume: Resume) -> bytes:
-    """The same resume as a Word file (some candidates send DOCX)."""
-    import docx
-
-    document = docx.Document()
-    document.add_heading(resume.name, level=0)
-    document.add_paragraph(resume.headline)
-    document.add_paragraph(f"{resume.email} | {resume.phone} | {resume.city}")
-    document.add_heading("Summary", level=1)
-    document.add_paragraph(resume.summary)
-    document.add_heading("Experience", level=1)
-    for years, title, company, what in resume.jobs:
-        document.add_paragraph(f"{title}, {company} ({years})", style="List Bullet")
-        document.add_paragraph(what)
-    document.add_heading("Education", level=1)
-    document.add_paragraph(resume.education)
-    document.add_heading("Skills", level=1)
-    document.add_paragraph(resume.skills)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def evidence_pdf(title: str, lines: Iterable[str]) -> bytes:
-    """A printed consent e-mail, kept as evidence for an authorisation."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(title)
-    y = A4[1] - 30 * mm
-    pdf.setFont("Helvetica-Bold", 13)
-    pdf.drawString(25 * mm, y, title)
-    y -= 10 * mm
-    pdf.setFont("Courier", 9.5)
-    for line in lines:
-        pdf.drawString(25 * mm, y, line)
-        y -= 5 * mm
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-RESUMES: dict[str, Resume] = {
-    "Amara Okafor": Resume(
-        "Amara Okafor", "Senior Data Engineer", "amara.okafor@mailbox.example", "+1 415 555 0142",
-        "San Francisco, CA",
-        "Data engineer with nine years of building batch and streaming pipelines. Led the move of a "
-        "payments company's warehouse to a lakehouse; mentors juniors; cares about data contracts.",
-        (("2021 - now", "Senior Data Engineer", "Quantum Ledger Inc.",
-          "Designed the Spark and Kafka streaming platform that settles 4 million payments a day."),
-         ("2017 - 2021", "Data Engineer", "Bluebird Analytics",
-          "Built the Airflow orchestration and dbt models behind every customer dashboard."),
-         ("2015 - 2017", "Software Engineer", "Cobalt Retail", "Python services for inventory forecasting.")),
-        "B.Sc. Computer Science, University of Lagos (2015)",
-        "Python, Spark, Kafka, Airflow, dbt, SQL, Snowflake, Terraform, data modelling"),
-    "Jonas Lindqvist": Resume(
-        "Jonas Lindqvist", "Backend Engineer (Go)", "jonas.lindqvist@post.example", "+46 70 555 0199",
-        "Stockholm, Sweden",
-        "Backend engineer who likes small services, good tests and quiet on-call rotations.",
-        (("2019 - now", "Backend Engineer", "Nordlys Logistics",
-          "Go microservices for route planning; cut p99 latency from 800 ms to 90 ms."),
-         ("2016 - 2019", "Developer", "Fjord Systems", "Java and PostgreSQL back office for shipping.")),
-        "M.Sc. Software Engineering, KTH Royal Institute of Technology (2016)",
-        "Go, gRPC, PostgreSQL, Kubernetes, Java, observability"),
-    "Priya Raman": Resume(
-        "Priya Raman", "Senior Product Manager", "priya.raman@inbox.example", "+1 646 555 0117",
-        "New York, NY",
-        "Product manager for B2B platforms; turns fuzzy customer pain into shipped, measured outcomes.",
-        (("2020 - now", "Senior Product Manager", "Harbor Health",
-          "Owned the clinician scheduling product; grew weekly active clinics by 140 percent."),
-         ("2016 - 2020", "Product Manager", "Lumen Learning Co.", "Launched the assessments product line.")),
-        "MBA, Columbia Business School (2016); B.Tech. IIT Madras (2011)",
-        "Product discovery, roadmaps, SQL, experimentation, healthcare, B2B SaaS"),
-    "Mateo Alvarez": Resume(
-        "Mateo Alvarez", "DevOps / Platform Engineer", "mateo.alvarez@correo.example", "+34 612 555 013",
-        "Madrid, Spain",
-        "Platform engineer who automates the boring parts so product teams ship daily.",
-        (("2018 - now", "Platform Engineer", "Tidewater Robotics",
-          "Built the Terraform and Argo CD platform behind 60 services in three regions."),
-         ("2015 - 2018", "Systems Administrator", "Meseta Hosting", "Linux fleet of 900 servers.")),
-        "B.Eng. Telecommunications, Universidad Politecnica de Madrid (2015)",
-        "Kubernetes, Terraform, AWS, Argo CD, Prometheus, Linux, Python, Bash"),
-    "Hannah Becker": Resume(
-        "Hannah Becker", "Lead UX Designer", "hannah.becker@mail.example", "+49 30 555 0188",
-        "Berlin, Germany",
-        "Designer who researches first; design systems, accessibility and clear writing.",
-        (("2019 - now", "Lead UX Designer", "Kiezbank", "Led the redesign of the mobile banking app (4.8 stars)."),
-         ("2015 - 2019", "UX Designer", "Spree Studio", "Research and prototypes for retail clients.")),
-        "M.A. Interaction Design, Universitat der Kunste Berlin (2015)",
-        "User research, Figma, design systems, accessibility (WCAG 2.2), prototyping"),
-    "Wei Zhang": Resume(
-        "Wei Zhang", "Machine Learning Engineer", "wei.zhang@post.example", "+1 206 555 0163",
-        "Seattle, WA",
-        "ML engineer taking models from notebook to production, with monitoring that catches drift.",
-        (("2020 - now", "ML Engineer", "Cascade Vision", "Shipped the defect-detection model to 40 factories."),
-         ("2017 - 2020", "Data Scientist", "Rainier Insurance", "Pricing models and their MLOps pipeline.")),
-        "Ph.D. Statistics, University of Washington (2017)",
-        "Python, PyTorch, MLOps, feature stores, computer vision, statistics"),
-    "Fatima Al-Sayed": Resume(
-        "Fatima Al-Sayed", "Financial Analyst (FP&A)", "fatima.alsayed@mail.example", "+44 20 7946 0555",
-        "London, UK",
-        "FP&A analyst who builds the models finance teams actually trust.",
-        (("2019 - now", "Senior Financial Analyst", "Thames Capital", "Monthly forecasting for a GBP 2bn book."),
-         ("2016 - 2019", "Analyst", "Albion Retail Group", "Budgeting and variance analysis.")),
-        "B.Sc. Economics, London School of Economics (2016); ACCA",
-        "Financial modelling, Excel, SQL, Power BI, forecasting"),
-    "Lukas Novak": Resume(
-        "Lukas Novak", "Site Reliability Engineer", "lukas.novak@posta.example", "+420 601 555 014",
-        "Prague, Czechia",
-        "SRE focused on incident response and capacity planning.",
-        (("2018 - now", "SRE", "Vltava Cloud", "Ran the on-call programme for 120 engineers."),),
-        "M.Sc. Computer Science, Charles University (2017)",
-        "Linux, Kubernetes, Go, SLOs, incident management"),
-    "Grace Mensah": Resume(
-        "Grace Mensah", "Security Engineer", "grace.mensah@mail.example", "+1 312 555 0121",
-        "Chicago, IL",
-        "Application security engineer; threat modelling, secure code review and friendly training.",
-        (("2019 - now", "Security Engineer", "Lakeshore Payments", "Ran the bug bounty and the secure SDLC."),
-         ("2016 - 2019", "Penetration Tester", "Redline Security", "Web and mobile assessments.")),
-        "B.Sc. Computer Science, University of Ghana (2016); OSCP",
-        "Threat modelling, AppSec, OWASP, cloud security, Python, Burp Suite"),
-    "Sofia Rossi": Resume(
-        "Sofia Rossi", "QA Automation Engineer", "sofia.rossi@posta.example", "+39 02 555 0134",
-        "Milan, Italy",
-        "Test automation engineer; fast, reliable suites and release confidence.",
-        (("2018 - now", "QA Automation Engineer", "Navigli Software", "Playwright suite of 3,000 tests in 6 min."),),
-        "Laurea in Informatica, Politecnico di Milano (2018)",
-        "Playwright, Cypress, Python, Java, CI, test strategy"),
-    "Daniel Kim": Resume(
-        "Daniel Kim", "Frontend Engineer (React)", "daniel.kim@inbox.example", "+1 213 555 0176",
-        "Los Angeles, CA",
-        "Frontend engineer who sweats the details of performance and accessibility.",
-        (("2020 - now", "Frontend Engineer", "Sunset Media", "React and TypeScript video editor in the browser."),
-         ("2018 - 2020", "Web Developer", "Pacific Agency", "Marketing sites for 30 clients.")),
-        "B.A. Design Media Arts, UCLA (2018)",
-        "React, TypeScript, accessibility, performance, GraphQL, CSS"),
-    "Ethan Cole": Resume(
-        "Ethan Cole", "iOS Engineer", "ethan.cole@mail.example", "+1 512 555 0150", "Austin, TX",
-        "iOS engineer.", (("2019 - now", "iOS Engineer", "Bluebonnet Apps", "Swift and SwiftUI apps."),),
-        "B.Sc. Computer Science, UT Austin (2019)", "Swift, SwiftUI, Objective-C"),
-    "Noah Williams": Resume(
-        "Noah Williams", "Engineering Manager", "noah.williams@mail.example", "+1 617 555 0108", "Boston, MA",
-        "Engineering manager of platform teams; hires well and ships steadily.",
-        (("2019 - now", "Engineering Manager", "Beacon Hill Software", "Grew the platform group from 5 to 22."),),
-        "B.Sc. Electrical Engineering, Northeastern University (2011)",
-        "Leadership, hiring, platform engineering, Go, Java"),
-}
-
-IMPORTED_VCARD = """BEGIN:VCARD
-VERSION:3.0
-FN:Yuki Tanaka
-N:Tanaka;Yuki;;;
-ORG:Cascade Vision
-TITLE:Director of Engineering
-EMAIL;TYPE=WORK:yuki.tanaka@cascade-vision.example
-TEL;TYPE=WORK:+1 206 555 0194
-END:VCARD
-BEGIN:VCARD
-VERSION:3.0
-FN:Omar Haddad
-N:Haddad;Omar;;;
-ORG:Lakeshore Payments
-TITLE:Chief Technology Officer
-EMAIL;TYPE=WORK:omar.haddad@lakeshore-payments.example
-TEL;TYPE=CELL:+1 312 555 0187
-END:VCARD
-BEGIN:VCARD
-VERSION:3.0
-FN:Isabel Moreno
-N:Moreno;Isabel;;;
-ORG:Quantum Ledger Inc.
-TITLE:VP People
-EMAIL;TYPE=WORK:isabel.moreno@quantum-ledger.example
-URL:https://www.linkedin.com/in/isabel-moreno-demo
-END:VCARD
-"""
 
 
 # --- the builder ----------------------------------------------------------------------------
@@ -376,8 +100,8 @@ def build_demo_vault(folder: str | Path, *, passphrase: str = DEMO_PASSPHRASE, n
     time = _Timeline(present)
     config = config or AppConfig(folder / "config")
     time.at(400)
-    vault = Vault.create(folder / DEMO_FILE, passphrase, owner_name=OWNER[0], organisation=OWNER[1],
-                         email=OWNER[2], clock=time.clock, config=config)
+    vault = Vault.create(folder / DEMO_FILE, passphrase, owner_name=OWNER.name, organisation=OWNER.organisation,
+                         email=OWNER.email, clock=time.clock, config=config)
     ids: dict[str, str] = {}
     packages: list[Path] = []
     try:
@@ -438,7 +162,7 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
     aisha = recipients.add("Aisha Khan", email="aisha.khan@harborhealth.example", organisation="Harbor Health",
                            notes="Talent partner; prefers PDFs.").uuid
     julia = recipients.add("Julia Weber", email="julia.weber@tidewater.example", organisation="Tidewater Robotics").uuid
-    peter = recipients.add(PARTNER[0], email=PARTNER[2], organisation=PARTNER[1],
+    peter = recipients.add(PARTNER.name, email=PARTNER.email, organisation=PARTNER.organisation,
                            notes="Split placements on senior engineering roles.").uuid
     recipients.add_organisation("Cascade Vision", website="https://cascade-vision.example")
 
@@ -488,7 +212,7 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
     time.at(66)
     evidence = docs.add_bytes(wei, evidence_pdf("Consent e-mail from Wei Zhang", [
         "From: Wei Zhang <wei.zhang@post.example>",
-        f"To: {OWNER[0]} <{OWNER[2]}>",
+        f"To: {OWNER.name} <{OWNER.email}>",
         "Subject: Re: ML roles at Harbor Health",
         "",
         "Hi Morgan, yes: please send my resume to the Harbor Health team",
@@ -519,7 +243,7 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
 
     # Contacts imported from a vCard file (the contact points get the file as their source).
     time.at(42)
-    plan = plan_import(vault, IMPORTED_VCARD.encode("utf-8"), "conference-contacts.vcf", kind="contact")
+    plan = plan_import(vault, imported_vcard(), "conference-contacts.vcf", kind="contact")
     apply_plan(vault, plan)
 
     # Amara: active consent, shared with her e-mail.
@@ -621,15 +345,15 @@ def _receive_partner_package(vault: Vault, time: _Timeline, folder: Path, config
     """Peter Walsh's own vault sends us Noah Williams under Noah's authorisation."""
     partner_dir = folder / "partner"
     partner_dir.mkdir(exist_ok=True)
-    partner = Vault.create(partner_dir / "partner.cvault", DEMO_PASSPHRASE, owner_name=PARTNER[0],
-                           organisation=PARTNER[1], email=PARTNER[2], clock=time.clock,
+    partner = Vault.create(partner_dir / "partner.cvault", DEMO_PASSPHRASE, owner_name=PARTNER.name,
+                           organisation=PARTNER.organisation, email=PARTNER.email, clock=time.clock,
                            config=AppConfig(partner_dir / "config"))  # not in the demo's recent list
     try:
         noah = partner.people.add(
             PersonFields(full_name="Noah Williams", kind="candidate", given_name="Noah", family_name="Williams"),
             _points(RESUMES["Noah Williams"]), ["leadership"])
         partner.documents.add_bytes(noah.id, resume_pdf(RESUMES["Noah Williams"]), "noah-williams-resume.pdf")
-        me = partner.recipients.add(OWNER[0], email=OWNER[2], organisation=OWNER[1],
+        me = partner.recipients.add(OWNER.name, email=OWNER.email, organisation=OWNER.organisation,
                                     public_key=vault.owner.identity.minisign_base64())
         partner.authorisations.log(noah.id, scope=["resume", "email"], recipient=me.uuid, method="email",
                                    purpose="Engineering Manager roles, shared with Ellis Talent Partners",
