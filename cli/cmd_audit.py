@@ -6,8 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vault import audit_export
-from vault.audit_export import ExportScope
+from vault.audit.export_format import FORMATS
+from vault.audit.scope import ExportScope, make_scope
+from vault.audit.verify import (
+    load_checkpoint,
+    read_public_key,
+    verify_export,
+    verify_stored_checkpoints,
+    verify_vault_checkpoint,
+)
+from vault.audit.writers import export_audit, save_checkpoint
 from vault.errors import AuditChainBroken, AuditExportInvalid, ValidationError
 
 from .context import CliContext
@@ -33,7 +41,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_verify)
 
     p = audit_sub.add_parser("export", parents=[common], help="export the audit trail (JSON Lines, CSV or PDF)")
-    p.add_argument("--format", required=True, choices=audit_export.FORMATS)
+    p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--person", metavar="ID", help="only events about this person (id, prefix or erased UUID)")
     p.add_argument("--since", metavar="DATE", help="events on or after DATE (YYYY-MM-DD or ISO date-time)")
@@ -48,10 +56,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_verify(ctx: CliContext) -> int:
     args = ctx.args
-    earlier = audit_export.load_checkpoint(args.checkpoint) if args.checkpoint else None
+    earlier = load_checkpoint(args.checkpoint) if args.checkpoint else None
     if args.file:
-        key = audit_export.read_public_key(args.key) if args.key else None
-        result = audit_export.verify_export(args.file, key, earlier)
+        key = read_public_key(args.key) if args.key else None
+        result = verify_export(args.file, key, earlier)
         if not result.ok:
             if ctx.json:
                 ctx.emit(result.to_json())
@@ -60,7 +68,7 @@ def cmd_verify(ctx: CliContext) -> int:
         return 0
     with ctx.open_vault(readonly=True) as vault:  # verifying the chain must not add to it
         if args.key:
-            key = audit_export.read_public_key(args.key)
+            key = read_public_key(args.key)
             if key.public_key != vault.owner.identity.public_key:
                 raise ValidationError("key", f"this vault's owner key ({vault.owner.fingerprint}) is not the key "
                                              f"given ({key.fingerprint})")
@@ -71,9 +79,9 @@ def cmd_verify(ctx: CliContext) -> int:
             if ctx.json:
                 ctx.emit(data)
             raise AuditChainBroken(status.broken_at, status.reason)
-        problem = audit_export.verify_stored_checkpoints(vault)
+        problem = verify_stored_checkpoints(vault)
         if problem is None and earlier is not None:
-            problem = audit_export.verify_vault_checkpoint(vault, earlier)
+            problem = verify_vault_checkpoint(vault, earlier)
         if problem:
             data.update(ok=False, broken_at=problem[0], reason=problem[1])
             if ctx.json:
@@ -89,9 +97,9 @@ def cmd_verify(ctx: CliContext) -> int:
 def cmd_export(ctx: CliContext) -> int:
     args = ctx.args
     with ctx.open_vault() as vault:
-        scope: ExportScope = audit_export.make_scope(vault, person=args.person, since=args.since,
+        scope: ExportScope = make_scope(vault, person=args.person, since=args.since,
                                                      until=args.until, actions=args.action)
-        result = audit_export.export_audit(vault, Path(args.out), args.format, scope)
+        result = export_audit(vault, Path(args.out), args.format, scope)
         note = " (the PDF table is cut short; the JSON Lines export holds every event)" if result.truncated else ""
         ctx.emit(
             {"id": result.checkpoint.seq, "path": str(result.path), "format": result.format,
@@ -105,7 +113,7 @@ def cmd_export(ctx: CliContext) -> int:
 
 def cmd_checkpoint(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        checkpoint, data = audit_export.save_checkpoint(vault, ctx.args.out)
+        checkpoint, data = save_checkpoint(vault, ctx.args.out)
         where = f" and saved to {ctx.args.out}" if ctx.args.out else ""
         ctx.emit({"id": checkpoint.seq, **data},
                  f"Checkpoint #{checkpoint.seq} (hash {checkpoint.hash}, {checkpoint.at}) signed{where}.")

@@ -65,13 +65,13 @@ def test_fast_row_verifier_agrees_with_the_exact_definition(items):
         rows.append((seq, event.at, event.actor, event.action, "person", subject_id,
                      audit.canonical_json(details).decode(), prev, digest))
         prev = digest
-    exact = audit.verify_events(audit._row_to_event(r) for r in rows)
+    exact = audit.verify_events(audit.row_to_event(r) for r in rows)
     fast = audit.verify_rows(rows)
     assert exact.ok and fast == exact
     # Alter the subject id of the last row: both report that event.
     last = rows[-1]
     altered = [*rows[:-1], (*last[:5], last[5] + "x", *last[6:])]
-    exact = audit.verify_events(audit._row_to_event(r) for r in altered)
+    exact = audit.verify_events(audit.row_to_event(r) for r in altered)
     assert not exact.ok and audit.verify_rows(altered) == exact
 
 

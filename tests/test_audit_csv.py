@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from vault import audit_export
-from vault.audit_export import CSV_TRIGGERS, export_audit, neutralise_cell
+from vault.audit.export_format import CSV_COLUMNS, CSV_TRIGGERS
+from vault.audit.writers import export_audit, neutralise_cell
 from vault.people import PersonFields
 
 #: One payload per trigger character; each would be a live formula if left alone.
@@ -48,7 +48,7 @@ def test_csv_export_neutralises_payloads_and_stays_rfc4180(vault, tmp_path):
     out = tmp_path / "audit.csv"
     export_audit(vault, out, "csv")
     rows = _cells(out)
-    width = len(audit_export.CSV_COLUMNS)
+    width = len(CSV_COLUMNS)
     assert all(len(row) == width for row in rows)  # quoting kept CR, LF, commas and quotes inside cells
     cells = [cell for row in rows for cell in row]
     for cell in cells:

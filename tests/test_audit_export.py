@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from vault import audit, audit_export, checkpoints
-from vault.audit_export import ExportScope, export_audit, make_scope, verify_export
+from vault import audit
+from vault.audit import checkpoints
+from vault.audit import writers as audit_writers
+from vault.audit.export_format import CSV_COLUMNS
+from vault.audit.scope import ExportScope, make_scope
+from vault.audit.verify import load_checkpoint, verify_export
+from vault.audit.writers import export_audit, save_checkpoint
 from vault.errors import Cancelled, NotFound, ValidationError
 from vault.people import PersonFields
 
@@ -118,7 +123,7 @@ def test_earlier_checkpoints_split_gaps_so_they_stay_checkable(vault, clock, tmp
     ada, bob = _people(vault, clock)
     first = tmp_path / "first.jsonl"
     export_audit(vault, first, "jsonl")
-    earlier = audit_export.load_checkpoint(first)
+    earlier = load_checkpoint(first)
     vault.people.update(bob.uuid, PersonFields(title="Analyst"))
     filtered = tmp_path / "ada.jsonl"
     export_audit(vault, filtered, "jsonl", ExportScope(person=ada.uuid))
@@ -134,7 +139,7 @@ def test_csv_export_columns_checkpoint_row_and_annotations(vault, clock, tmp_pat
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert tuple(rows[0]) == audit_export.CSV_COLUMNS
+    assert tuple(rows[0]) == CSV_COLUMNS
     kind = rows[1]
     assert kind[0] == "checkpoint" and int(kind[1]) == result.checkpoint.seq and kind[10] == result.checkpoint.hash
     assert json.loads(kind[8])["signature"] == result.checkpoint.signature
@@ -160,7 +165,7 @@ def test_pdf_report_has_identity_scope_status_checkpoint_and_events(vault, clock
 
 
 def test_pdf_report_is_cut_at_the_row_limit_and_says_so(vault, tmp_path, monkeypatch):
-    monkeypatch.setattr(audit_export, "PDF_MAX_ROWS", 3)
+    monkeypatch.setattr(audit_writers, "PDF_MAX_ROWS", 3)
     out = tmp_path / "audit.pdf"
     with vault.transaction():
         for _ in range(5):
@@ -259,27 +264,27 @@ def test_jsonl_export_streams_without_holding_the_trail_in_memory(vault, tmp_pat
 
 def test_save_checkpoint_file_is_loadable(vault, tmp_path):
     out = tmp_path / "cp.json"
-    cp, data = audit_export.save_checkpoint(vault, out)
+    cp, data = save_checkpoint(vault, out)
     assert json.loads(out.read_text()) == data
     assert data["fingerprint"] == vault.owner.fingerprint
-    loaded = audit_export.load_checkpoint(out)
+    loaded = load_checkpoint(out)
     assert loaded == cp and loaded.verify(vault.owner.identity)
 
 
 def test_load_checkpoint_accepts_header_export_and_manifest_shapes(vault, tmp_path):
     export = tmp_path / "e.jsonl"
     export_audit(vault, export, "jsonl")
-    cp = audit_export.load_checkpoint(export)
+    cp = load_checkpoint(export)
     header = tmp_path / "header.json"
     header.write_text(export.read_text().splitlines()[0])
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({"format": "contact-vault-package", "sender": {"name": "R"},
                                     "audit": {"checkpoint": cp.to_json()}}, indent=2))
-    assert audit_export.load_checkpoint(header) == cp == audit_export.load_checkpoint(manifest)
+    assert load_checkpoint(header) == cp == load_checkpoint(manifest)
     junk = tmp_path / "junk.json"
     junk.write_text('{"hello": 1}')
     with pytest.raises(ValidationError, match="no checkpoint"):
-        audit_export.load_checkpoint(junk)
+        load_checkpoint(junk)
 
 
 def test_load_checkpoint_from_a_subject_access_zip_and_a_package_shaped_zip(vault, clock, tmp_path):
@@ -288,14 +293,14 @@ def test_load_checkpoint_from_a_subject_access_zip_and_a_package_shaped_zip(vaul
 
     ada, _ = _people(vault, clock)
     access = vault.privacy.export_person(ada.uuid, tmp_path / "ada-access.zip")
-    from_access = audit_export.load_checkpoint(access)
+    from_access = load_checkpoint(access)
     assert from_access.verify(vault.owner.identity)
     package = tmp_path / "package.zip"
     cp = checkpoints.create(vault)
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("manifest.json", json.dumps({"format": "contact-vault-package/1", "checkpoint": cp.to_json(),
                                                       "files": []}))
-    assert audit_export.load_checkpoint(package) == cp
+    assert load_checkpoint(package) == cp
     vault.people.update(ada.uuid, PersonFields(title="Countess"))
     later = tmp_path / "later.jsonl"
     export_audit(vault, later, "jsonl")

@@ -16,7 +16,8 @@ from ui.audit_viewer import AuditViewer, install
 from ui.main_window import MainWindow
 from ui.settings import UiSettings
 from ui.worker import VaultWorker
-from vault.audit_export import ExportScope, verify_export
+from vault.audit.scope import ExportScope
+from vault.audit.verify import verify_export
 from vault.config import AppConfig
 from vault.connection import connect
 from vault.people import PersonFields

@@ -14,8 +14,10 @@ from conftest import CLI, REPO, cli_env
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from vault import audit, checkpoints
-from vault.audit_export import ExportScope, export_audit
+from vault import audit
+from vault.audit import checkpoints
+from vault.audit.scope import ExportScope
+from vault.audit.writers import export_audit
 from vault.identity import fingerprint_for, key_id_for
 from vault.people import PersonFields
 
@@ -279,11 +281,11 @@ def test_checkpoint_rewritten_history_in_the_vault_is_caught(exports, template_v
     conn = connect(path, template_vault[1])
     try:
         conn.execute("DROP TRIGGER audit_no_update")
-        rows = conn.execute(f"SELECT {audit._COLUMNS} FROM audit ORDER BY seq").fetchall()
+        rows = conn.execute(f"SELECT {audit.EVENT_COLUMNS} FROM audit ORDER BY seq").fetchall()
         prev = audit.GENESIS
         conn.execute("BEGIN")
         for row in rows:
-            event = audit._row_to_event(row)
+            event = audit.row_to_event(row)
             details = {"fields": ["notes"]} if event.seq == 4 else event.details
             body = {**event.body(), "details": details, "prev": prev}
             digest = audit.event_hash(body)
@@ -343,7 +345,7 @@ def test_standalone_script_imports_only_stdlib_and_cryptography():
 def test_both_verifiers_agree_on_every_single_line_mutation(exports):
     """Delete, duplicate, swap with the next, or edit a field of each line of a whole-vault and a
     person export: the app's verifier and the independent script give the same verdict and line."""
-    from vault.audit_export import verify_export
+    from vault.audit.verify import verify_export
 
     script = _script_module()
     tmp = exports["tmp"]

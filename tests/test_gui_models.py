@@ -23,7 +23,7 @@ from ui.people_model import (
     PeopleQuery,
 )
 from ui.worker import VaultWorker
-from vault.audit_export import ExportScope
+from vault.audit.scope import ExportScope
 from vault.config import AppConfig
 from vault.people import NewContactPoint, PersonFields
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import CLI, CORPUS, cli_env
 from vault import audit
-from vault.checkpoints import Checkpoint
+from vault.audit.checkpoints import Checkpoint
 from vault.errors import ValidationError
 from vault.package import build_share
 from vault.people import NewContactPoint, PersonFields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from vault.audit_export import ExportScope
+from vault.audit.scope import ExportScope
 
 from .audit_model import PERSON_COLUMNS, AuditModel
 from .worker import VaultWorker

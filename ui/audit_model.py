@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from vault.audit import AuditEvent
-from vault.audit_export import EventRow, ExportScope, count_scope, page_events
+from vault.audit.scope import EventRow, ExportScope, count_scope, page_events
 
 from .list_model import ListTableModel
 from .worker import VaultWorker

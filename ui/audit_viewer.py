@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 
 from vault import audit
 from vault.audit import ChainStatus
-from vault.audit_export import ExportResult, ExportScope, export_audit, find_person, make_scope
+from vault.audit.scope import ExportScope, find_person, make_scope
+from vault.audit.writers import ExportResult, export_audit
 from vault.errors import Cancelled, VaultError
 
 from .audit_model import AuditModel

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import rfc8785
 import vobject
 
-from . import checkpoints
+from vault.audit import checkpoints
+
 from .atomic import staged_file
 from .authorisations import FIELDS, Authorisation, day
 from .clock import iso_ms, parse_iso

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
-from . import audit, checkpoints
+from vault import audit
+from vault.audit import checkpoints
+
 from .atomic import staged_file
 from .documents import safe_file_name
 from .errors import ValidationError

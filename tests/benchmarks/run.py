@@ -316,7 +316,8 @@ def _repeat(fn: Callable[[], Any], n: int) -> list[float]:
 
 
 def measure(folder: Path, scale: dict[str, int]) -> dict[str, Any]:
-    from vault import audit_export, kdf, search
+    from vault import kdf, search
+    from vault.audit.writers import export_audit
     from vault.authorisations import AuthorisationService
     from vault.config import AppConfig
     from vault.importing import apply_plan, plan_import
@@ -488,7 +489,7 @@ def measure(folder: Path, scale: dict[str, int]) -> dict[str, Any]:
     # Export every event to JSON Lines.
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         out = Path(tmp) / "audit.jsonl"
-        seconds, result = timed(lambda: audit_export.export_audit(vault, out, "jsonl"))
+        seconds, result = timed(lambda: export_audit(vault, out, "jsonl"))
         figures["export_jsonl_events"] = result.events
         figures["export_jsonl_s"] = round(seconds, 2)
         figures["export_jsonl_events_per_s"] = round(result.events / seconds)

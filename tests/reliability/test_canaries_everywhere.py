@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.docs_factory import make_pdf
-from vault import audit_export, package
+from vault import package
+from vault.audit.writers import export_audit
 from vault.config import AppConfig
 from vault.importing import import_file
 from vault.store import Vault
@@ -82,7 +83,7 @@ def test_canaries_leave_no_plaintext_anywhere(tmp_path, monkeypatch, qapp):
         shared = package.build_share(vault, person.uuid, "Canary Client", [f"document:{doc.uuid}", "email"],
                                      exports / "package.zip")
         # Exports the user asked for.
-        audit_export.export_audit(vault, exports / "audit.jsonl", "jsonl")
+        export_audit(vault, exports / "audit.jsonl", "jsonl")
         vault.privacy.export_person(person.uuid, exports / "subject-access.zip")
         # Backup and passphrase change.
         backup = vault.backup(home / "data" / "backup.cvault")

@@ -8,7 +8,8 @@ import zipfile
 
 from tests.helpers.docs_factory import make_pdf
 from vault import package
-from vault.audit_export import export_audit, verify_export
+from vault.audit.verify import verify_export
+from vault.audit.writers import export_audit
 from vault.people import NewContactPoint, PersonFields
 
 

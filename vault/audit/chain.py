@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ValidationError
+from vault.errors import ValidationError
 
 GENESIS = "0" * 64
 
@@ -124,12 +124,12 @@ def event_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
-def _row_to_event(row: tuple[Any, ...]) -> AuditEvent:
+def row_to_event(row: tuple[Any, ...]) -> AuditEvent:
     seq, at, actor, action, subject_type, subject_id, details, prev, digest = row
     return AuditEvent(seq, at, actor, action, subject_type, subject_id, json.loads(details), prev, digest)
 
 
-_COLUMNS = "seq, at, actor, action, subject_type, subject_id, details, prev, hash"
+EVENT_COLUMNS = "seq, at, actor, action, subject_type, subject_id, details, prev, hash"
 
 
 def append(
@@ -152,7 +152,7 @@ def append(
     event = AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, "")
     digest = event_hash(event.body())
     conn.execute(
-        f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO audit ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, actor, action, subject_type, subject_id, canonical_json(details).decode("utf-8"), prev, digest),
     )
     return AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, digest)
@@ -187,7 +187,7 @@ def append_many(conn: Any, events: Iterable[dict[str, Any]]) -> list[AuditEvent]
                      prev, digest))
         appended.append(AuditEvent(seq, at, actor, action, subject_type, subject_id, details, prev, digest))
         seq, prev = seq + 1, digest
-    conn.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany(f"INSERT INTO audit ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return appended
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def verify_events(events: Iterable[AuditEvent], start_prev: str = GENESIS, start
 
 def iter_events(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[AuditEvent]:
     """Stream the whole chain in seq order without holding it in memory."""
-    return map(_row_to_event, iter_rows(conn, batch, after_seq))
+    return map(row_to_event, iter_rows(conn, batch, after_seq))
 
 
 def iter_rows(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
@@ -240,7 +240,7 @@ def iter_rows(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[tupl
     last = after_seq
     while True:
         rows = conn.execute(
-            f"SELECT {_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+            f"SELECT {EVENT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
         ).fetchall()
         if not rows:
             return
@@ -274,7 +274,7 @@ def verify_rows(rows: Iterable[tuple[Any, ...]], start_prev: str = GENESIS, star
             fast = ""
         if fast != digest:
             try:
-                exact = event_hash(_row_to_event(row).body())
+                exact = event_hash(row_to_event(row).body())
             except (TypeError, ValueError):
                 exact = ""
             if exact != digest:
@@ -306,10 +306,10 @@ def query_events(
     where, params = _filters(subject_ids, actions, since, until, mentions)
     order = "DESC" if newest_first else "ASC"
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM audit {where} ORDER BY seq {order} LIMIT ? OFFSET ?",
+        f"SELECT {EVENT_COLUMNS} FROM audit {where} ORDER BY seq {order} LIMIT ? OFFSET ?",
         (*params, limit, offset),
     ).fetchall()
-    return [_row_to_event(row) for row in rows]
+    return [row_to_event(row) for row in rows]
 
 
 def count_events(
@@ -362,5 +362,5 @@ def _filters(
 
 
 def last_event(conn: Any) -> AuditEvent | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    return _row_to_event(row) if row else None
+    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return row_to_event(row) if row else None

@@ -11,11 +11,12 @@ import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import audit
-from .identity import PublicIdentity
+from vault.identity import PublicIdentity
+
+from . import chain as audit
 
 if TYPE_CHECKING:
-    from .store import Vault
+    from vault.store import Vault
 
 CHECKPOINT_TYPE = "contact-vault-checkpoint"
 
