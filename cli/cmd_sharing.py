@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vault import package
+from vault import sharing
 from vault.authorisations import METHODS, Authorisation, day
 from vault.clock import Clock
 from vault.errors import PackageInvalid, ValidationError
@@ -288,8 +288,8 @@ def cmd_share(ctx: CliContext) -> int:
         raise ValidationError("--pdf-password-file", "the file is empty")
     fields = [f for f in a.fields.split(",") if f.strip()]
     with ctx.open_vault() as vault:
-        items = package.default_items(vault, a.person, fields, a.resume, include_resume=not a.no_resume)
-        result = package.build_share(vault, a.person, a.recipient, items, a.out, pdf_password=password)
+        items = sharing.default_items(vault, a.person, fields, a.resume, include_resume=not a.no_resume)
+        result = sharing.build_share(vault, a.person, a.recipient, items, a.out, pdf_password=password)
         human = [f"Wrote {result.path} (package {result.package_id})",
                  f"  under authorisation {result.authorisation.uuid}; sha256 {result.sha256}"]
         human += [f"  {f['name']} ({f['size']} bytes{', stamped' if f.get('stamped') else ''})" for f in result.files]
@@ -300,7 +300,7 @@ def cmd_share(ctx: CliContext) -> int:
 
 def cmd_shares(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        rows = package.list_shares(vault, ctx.args.person)
+        rows = sharing.list_shares(vault, ctx.args.person)
         ctx.emit([r.to_json() for r in rows],
                  "\n".join(f"{r.created_at[:16]}  {r.person_name:24.24}  to {r.recipient_name}"
                            f"{' (' + r.organisation_name + ')' if r.organisation_name else ''}  "
@@ -310,7 +310,7 @@ def cmd_shares(ctx: CliContext) -> int:
 
 
 def cmd_verify(ctx: CliContext) -> int:
-    report = package.verify_package(ctx.args.package, sender_key=_key_text(ctx.args.sender_key),
+    report = sharing.verify_package(ctx.args.package, sender_key=_key_text(ctx.args.sender_key),
                                     now=Clock().now_iso())
     ctx.emit(report.to_json(), report.summary())
     if not report.ok:
@@ -321,7 +321,7 @@ def cmd_verify(ctx: CliContext) -> int:
 
 def cmd_import(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        result = package.import_package(vault, ctx.args.file, sender_key=_key_text(ctx.args.sender_key))
+        result = sharing.import_package(vault, ctx.args.file, sender_key=_key_text(ctx.args.sender_key))
         person = vault.people.get(result.person_id)
         ctx.emit(result.to_json(),
                  f"Imported {person.full_name} ({person.uuid}) from package {result.package_id}; sharing is "

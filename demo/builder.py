@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from vault import package
+from vault import sharing
 from vault.clock import Clock, FixedClock, iso_ms
 from vault.config import AppConfig
 from vault.errors import ShareNotAuthorised
@@ -150,8 +150,8 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
 
     def share(person: str, recipient: str, name: str, fields: list[str] | None = None,
               include_resume: bool = True) -> None:
-        items = package.default_items(vault, person, fields, include_resume=include_resume)
-        result = package.build_share(vault, person, recipient, items, out / f"{name}.cvpkg.zip")
+        items = sharing.default_items(vault, person, fields, include_resume=include_resume)
+        result = sharing.build_share(vault, person, recipient, items, out / f"{name}.cvpkg.zip")
         packages.append(result.path)
 
     # Clients and fellow recruiters packages go to.
@@ -303,12 +303,12 @@ def _fill(vault: Vault, time: _Timeline, ids: dict[str, str], packages: list[Pat
     # A refused attempt: Sofia's policy is locked.
     time.at(10)
     try:
-        auths.check(sofia, tom, package.default_items(vault, sofia))
+        auths.check(sofia, tom, sharing.default_items(vault, sofia))
     except ShareNotAuthorised:
         pass
     time.at(9)
     try:  # Jonas's consent has expired.
-        auths.check(jonas, tom, package.default_items(vault, jonas))
+        auths.check(jonas, tom, sharing.default_items(vault, jonas))
     except ShareNotAuthorised:
         pass
 
@@ -359,12 +359,12 @@ def _receive_partner_package(vault: Vault, time: _Timeline, folder: Path, config
                                    purpose="Engineering Manager roles, shared with Ellis Talent Partners",
                                    obtained_at=vault.now(), valid_until=time.ahead(60))
         received = partner_dir / "noah-williams-from-summit.cvpkg.zip"
-        items = package.default_items(partner, noah.id, ["email"])
-        package.build_share(partner, noah.id, me.uuid, items, received)
+        items = sharing.default_items(partner, noah.id, ["email"])
+        sharing.build_share(partner, noah.id, me.uuid, items, received)
     finally:
         partner.close()
     time.later(30)
-    result = package.import_package(vault, received)
+    result = sharing.import_package(vault, received)
     ids["Noah Williams"] = result.person_id
     time.later(10)
     noah_cv = RESUMES["Noah Williams"]

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import CLI, FIXED_NOW, PASSPHRASE, cli_env
 from tests.test_package_verify import flip, make_package, rewrite
-from vault import audit, package
+from vault import audit, sharing
 from vault.clock import FixedClock
 from vault.config import AppConfig
 from vault.errors import PackageInvalid, ShareNotAuthorised
@@ -55,7 +55,7 @@ def snapshot(vault: Vault) -> dict[str, int]:
 
 
 def test_import_arrives_locked_with_the_upstream_authorisation_and_sender(vault, receiver, good):
-    result = package.import_package(receiver, good)
+    result = sharing.import_package(receiver, good)
     person = receiver.people.get(result.person_id)
     assert person.full_name == "Jane Q. Doe" and person.sharing_policy == "locked"
     assert person.origin == f"package:{result.package_id}"
@@ -76,15 +76,15 @@ def test_import_arrives_locked_with_the_upstream_authorisation_and_sender(vault,
     # No onward sharing: locked, and even unlocked the upstream consent is not consent to pass it on.
     receiver.recipients.add("Someone Else")
     with pytest.raises(ShareNotAuthorised) as caught:
-        package.build_share(receiver, person.id, "Someone Else", ["email"], Path(good).with_name("onward.zip"))
+        sharing.build_share(receiver, person.id, "Someone Else", ["email"], Path(good).with_name("onward.zip"))
     assert caught.value.condition == "person-locked"
     receiver.people.set_sharing_policy(person.id, "on-authorisation")
     with pytest.raises(ShareNotAuthorised) as caught:
-        package.build_share(receiver, person.id, "Rita Recruiter", ["email"], Path(good).with_name("back.zip"))
+        sharing.build_share(receiver, person.id, "Rita Recruiter", ["email"], Path(good).with_name("back.zip"))
     assert caught.value.condition == "no-authorisation"
     # The same sender again is recognised by key, not duplicated; the same package is refused.
     with pytest.raises(PackageInvalid, match="already imported"):
-        package.import_package(receiver, good)
+        sharing.import_package(receiver, good)
 
 
 def _symlink(name: str) -> zipfile.ZipInfo:
@@ -123,7 +123,7 @@ CASES = {
     "symlink": (lambda s, t: rewrite(s, t, extra=[(_symlink("resume-link.pdf"), b"/etc/passwd")]), "symbolic link"),
     "duplicate": (_duplicate, "appears more than once"),
     "unlisted": (lambda s, t: rewrite(s, t, extra=[("extra.pdf", b"%PDF-1.4 not signed")]), "not listed"),
-    "oversized": (lambda s, t: rewrite(s, t, extra=[("huge.bin", bytes(package.MAX_ENTRY_BYTES + 1))]),
+    "oversized": (lambda s, t: rewrite(s, t, extra=[("huge.bin", bytes(sharing.MAX_ENTRY_BYTES + 1))]),
                   "oversized"),
     "size-lie": (_size_lie, "README.txt"),
     "folder": (lambda s, t: rewrite(s, t, extra=[("docs/cv.pdf", b"%PDF")]), "folder"),
@@ -139,7 +139,7 @@ def test_unsafe_packages_are_refused_and_nothing_is_written(receiver, good, tmp_
     before = snapshot(receiver)
     listing = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(PackageInvalid) as caught:
-        package.import_package(receiver, bad)
+        sharing.import_package(receiver, bad)
     assert words in str(caught.value)
     assert snapshot(receiver) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == listing
@@ -148,7 +148,7 @@ def test_unsafe_packages_are_refused_and_nothing_is_written(receiver, good, tmp_
 
 def test_oversized_in_total_is_refused(receiver, good):
     with pytest.raises(PackageInvalid, match="oversized"):
-        package.import_package(receiver, good, max_entry=10**9, max_total=50_000)
+        sharing.import_package(receiver, good, max_entry=10**9, max_total=50_000)
 
 
 def test_cli_import_refuses_a_traversal_entry(receiver, good, tmp_path):
@@ -171,7 +171,7 @@ def test_flipped_resume_byte_is_refused(receiver, good, tmp_path):
     bad = rewrite(good, tmp_path / "flipped.zip", {name: flip(data, len(data) // 3)})
     before = snapshot(receiver)
     with pytest.raises(PackageInvalid, match=name):
-        package.import_package(receiver, bad)
+        sharing.import_package(receiver, bad)
     assert snapshot(receiver) == before
 
 
@@ -203,7 +203,7 @@ def test_a_validly_signed_but_malformed_manifest_is_refused_cleanly(receiver, go
     bad = rewrite(good, tmp_path / "hostile.zip", changed)
     before = snapshot(receiver)
     with pytest.raises(PackageInvalid, match="not a Contact Vault manifest this version reads"):
-        package.import_package(receiver, bad)
+        sharing.import_package(receiver, bad)
     assert snapshot(receiver) == before
 
 
@@ -214,10 +214,10 @@ def test_a_package_claiming_a_known_sender_but_signed_by_another_key_is_refused(
     receiver.recipients.add("Rita Recruiter", public_key=OwnerKey(private).public.minisign_public_key_file())
     before = snapshot(receiver)
     with pytest.raises(PackageInvalid, match="signed with a different key than the one on file"):
-        package.import_package(receiver, good)
+        sharing.import_package(receiver, good)
     assert snapshot(receiver) == before
     # The user confirmed the new key out of band: importing with it is allowed.
-    result = package.import_package(receiver, good, sender_key=vault.owner.identity.minisign_public_key_file())
+    result = sharing.import_package(receiver, good, sender_key=vault.owner.identity.minisign_public_key_file())
     assert receiver.recipients.get(result.sender_recipient_id).public_key == vault.owner.identity.minisign_base64()
 
 

@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 
 from tests.conftest import CORPUS
 from vault.errors import StampFailed
-from vault.stamping import SCALE, CoverSheet, StampText, cover_sheet_pdf, stamp_pdf, unicode_fonts
+from vault.sharing.stamping import SCALE, CoverSheet, StampText, cover_sheet_pdf, stamp_pdf, unicode_fonts
 
 AUTH_ID = "0f8c2a1e-7d3b-4c55-9a61-2b7e1d9c4f00"
 PACKAGE_ID = "5b9e0c7a-1f2d-4e3b-8a6c-9d0e1f2a3b4c"
@@ -160,7 +160,7 @@ def test_cover_sheet_states_the_authorisation():
 
 
 def test_isolated_child_stamps_the_same_way_and_reports_failures():
-    from vault.stamping import stamp_pdf_isolated
+    from vault.sharing.stamping import stamp_pdf_isolated
 
     source = RESUMES[0]
     stamped = PdfReader(io.BytesIO(stamp_pdf_isolated(source.read_bytes(), STAMP, file_name=source.name,
@@ -229,7 +229,7 @@ def test_chinese_japanese_and_korean_names_are_stamped_beside_latin_ones():
 
 
 def test_a_word_wider_than_the_band_is_cut_to_fit():
-    from vault.stamping import _helvetica_width, _wrap
+    from vault.sharing.stamping import _helvetica_width, _wrap
 
     long_link = "https://example.com/" + "x" * 400
     lines = _wrap(f"see {long_link} now", 7.0, 300.0)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CLI, CORPUS, cli_env
-from vault import package
+from vault import sharing
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
 
@@ -21,7 +21,7 @@ FAR = "2100-01-01T00:00:00.000Z"
 
 
 def make_package(vault: Vault, out: Path, *, valid_until: str = "2099-12-31", resume: Path = PDF,
-                 fields: tuple[str, ...] = ("email", "phone")) -> package.ShareResult:
+                 fields: tuple[str, ...] = ("email", "phone")) -> sharing.ShareResult:
     vault.recipients.add("Bob Client", email="bob@acme.example", organisation="Acme")
     person = vault.people.add(PersonFields(full_name="Jane Q. Doe", given_name="Jane", family_name="Doe"),
                               [NewContactPoint("email", "jane@example.com"),
@@ -30,7 +30,7 @@ def make_package(vault: Vault, out: Path, *, valid_until: str = "2099-12-31", re
     doc = vault.documents.add_file(person.id, resume)
     vault.authorisations.log(person.id, recipient="Bob Client", scope=["resume", *fields], purpose="Staff Engineer",
                              method="email", obtained_at="2026-01-15", valid_until=valid_until)
-    return package.build_share(vault, person.id, "Bob Client", [f"document:{doc.uuid}", *fields], out)
+    return sharing.build_share(vault, person.id, "Bob Client", [f"document:{doc.uuid}", *fields], out)
 
 
 def rewrite(source: Path, target: Path, change: dict[str, bytes | None] | None = None,
@@ -61,7 +61,7 @@ def built(vault, tmp_path) -> tuple[Path, dict[str, bytes]]:
 
 def test_a_fresh_package_verifies_and_lists_every_file(built, vault):
     path, entries = built
-    report = package.verify_package(path, now=vault.now())
+    report = sharing.verify_package(path, now=vault.now())
     assert report.ok, report.problems
     assert set(entries) == {PDF.name, "contact.vcf", "authorisation.pdf", "sender.pub", "README.txt",
                             "manifest.json", "manifest.json.minisig", "SHA256SUMS"}
@@ -82,7 +82,7 @@ def test_every_flipped_byte_of_every_file_is_caught_and_named(built, vault, tmp_
     for name, data in entries.items():
         for index in sorted({0, len(data) // 2, len(data) - 1}):
             bad = rewrite(path, tmp_path / "bad.zip", {name: flip(data, index)})
-            report = package.verify_package(bad, now=vault.now())
+            report = sharing.verify_package(bad, now=vault.now())
             assert not report.ok, (name, index)
             assert any(name in problem for problem in report.problems), (name, index, report.problems)
 
@@ -111,25 +111,25 @@ def test_a_damaged_zip_entry_is_named(built, vault, tmp_path):
     raw[start + info.compress_size // 2] ^= 0xFF
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(bytes(raw))
-    report = package.verify_package(damaged, now=vault.now())
+    report = sharing.verify_package(damaged, now=vault.now())
     assert not report.ok and "authorisation.pdf" in report.problems[0]
 
 
 def test_extra_missing_wrong_key_and_expired(built, vault, tmp_path):
     path, entries = built
     extra = rewrite(path, tmp_path / "extra.zip", extra=[("invoice.pdf", b"%PDF-1.4 sneaky")])
-    report = package.verify_package(extra, now=vault.now())
+    report = sharing.verify_package(extra, now=vault.now())
     assert any("invoice.pdf is not listed in the signed manifest" in p for p in report.problems)
     missing = rewrite(path, tmp_path / "missing.zip", {"contact.vcf": None})
-    assert any("contact.vcf is missing" in p for p in package.verify_package(missing, now=vault.now()).problems)
+    assert any("contact.vcf is missing" in p for p in sharing.verify_package(missing, now=vault.now()).problems)
     other_key = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3"
-    wrong = package.verify_package(path, sender_key=other_key, now=vault.now())
+    wrong = sharing.verify_package(path, sender_key=other_key, now=vault.now())
     assert not wrong.ok and "different key" in wrong.problems[0]
-    later = package.verify_package(path, now=FAR)
+    later = sharing.verify_package(path, now=FAR)
     assert not later.ok and later.problems == [f"the authorisation {later.authorisation['id']} expired on 2099-12-31"]
     not_zip = tmp_path / "not.zip"
     not_zip.write_bytes(b"hello")
-    assert "not a zip file" in package.verify_package(not_zip, now=vault.now()).problems[0]
+    assert "not a zip file" in sharing.verify_package(not_zip, now=vault.now()).problems[0]
 
 
 def test_cli_reports_an_expired_authorisation(vault, tmp_path):
@@ -151,7 +151,7 @@ def test_non_pdf_resume_goes_in_unmodified_and_listed(vault, tmp_path):
     entry = next(f for f in manifest["files"] if f["name"] == DOCX.name)
     assert entry["stamped"] is False and entry["original_sha256"] == entry["sha256"]
     assert "contact.vcf" not in {f["name"] for f in manifest["files"]}
-    assert package.verify_package(result.path, now=vault.now()).ok
+    assert sharing.verify_package(result.path, now=vault.now()).ok
 
 
 def test_package_takes_its_name_only_after_the_ledger_committed(vault, tmp_path, monkeypatch):

@@ -13,8 +13,8 @@ from tests.conftest import CLI, CORPUS, cli_env
 from vault import audit
 from vault.audit.checkpoints import Checkpoint
 from vault.errors import ValidationError
-from vault.package import build_share
 from vault.people import NewContactPoint, PersonFields
+from vault.sharing import build_share
 
 RESUME = CORPUS / "resumes" / "trajector__sample-resume.pdf"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS, FIXED_NOW
-from vault import audit, package
+from vault import audit, sharing
 from vault.clock import FixedClock
 from vault.config import AppConfig
 from vault.errors import AuthorisationImmutable, NotFound, ShareNotAuthorised, ValidationError
@@ -93,7 +93,7 @@ def build_world(vault: Vault, out_dir: Path) -> dict[str, Scenario]:
             items = (*items, "email")
         elif sc.name == "used_up":
             vault.authorisations.log(person.id, recipient="Bob Client", **base, max_uses=1)
-            package.build_share(vault, person.id, "Bob Client", list(items), out_dir / "first-use.zip")
+            sharing.build_share(vault, person.id, "Bob Client", list(items), out_dir / "first-use.zip")
         elif sc.name == "locked":
             vault.authorisations.log(person.id, recipient="Bob Client", **base)
             vault.people.set_sharing_policy(person.id, "locked")
@@ -132,7 +132,7 @@ def test_every_refusal_names_its_condition_and_is_audited(world_vault, tmp_path,
         before = refusals(vault, sc.person)
         shares_before = vault.conn.execute("SELECT count(*) FROM shares").fetchone()[0]
         with pytest.raises(ShareNotAuthorised) as caught:
-            package.build_share(vault, sc.person, sc.recipient, list(sc.items), out)
+            sharing.build_share(vault, sc.person, sc.recipient, list(sc.items), out)
         assert caught.value.condition == sc.condition
         assert sc.words in str(caught.value)
         assert str(caught.value).startswith("Share refused: ")
@@ -165,7 +165,7 @@ def test_check_refuses_directly_and_evaluate_has_no_side_effects(world_vault, tm
 def test_allowed_share_records_the_ledger_and_warns_within_the_represent_window(world_vault, tmp_path):
     sc = world_vault[2]["ok"]
     with open_world(world_vault, tmp_path) as vault:
-        first = package.build_share(vault, sc.person, "Bob Client", [*sc.items, "email"], tmp_path / "a.zip")
+        first = sharing.build_share(vault, sc.person, "Bob Client", [*sc.items, "email"], tmp_path / "a.zip")
         assert first.warnings == []
         assert first.authorisation.organisation_name == "Acme"
         assert (tmp_path / "a.zip").is_file()
@@ -177,12 +177,12 @@ def test_allowed_share_records_the_ledger_and_warns_within_the_represent_window(
         created = audit.query_events(vault.conn, subject_ids=[sc.person], actions=["share.created"])
         assert created[0].details["package"] == first.package_id
         # Same organisation (another recipient there) within 180 days: a warning, never a refusal.
-        second = package.build_share(vault, sc.person, "Carol Client", list(sc.items), tmp_path / "b.zip")
+        second = sharing.build_share(vault, sc.person, "Carol Client", list(sc.items), tmp_path / "b.zip")
         assert len(second.warnings) == 1 and "Acme" in second.warnings[0] and "180-day" in second.warnings[0]
         vault.set_setting("sharing.represent_days", "0")
-        third = package.build_share(vault, sc.person, "Carol Client", list(sc.items), tmp_path / "c.zip")
+        third = sharing.build_share(vault, sc.person, "Carol Client", list(sc.items), tmp_path / "c.zip")
         assert third.warnings == []
-        assert [s.package_id for s in package.list_shares(vault, sc.person)][-1] == first.package_id
+        assert [s.package_id for s in sharing.list_shares(vault, sc.person)][-1] == first.package_id
 
 
 def test_org_wide_authorisation_refuses_a_recipient_without_organisation(vault, tmp_path):
@@ -192,9 +192,9 @@ def test_org_wide_authorisation_refuses_a_recipient_without_organisation(vault, 
     vault.authorisations.log(person.id, organisation="Acme", scope=["email"], purpose="intro", method="phone",
                              obtained_at="2026-01-01")
     with pytest.raises(ShareNotAuthorised) as caught:
-        package.build_share(vault, person.id, "Freelance Fran", ["email"], tmp_path / "x.zip")
+        sharing.build_share(vault, person.id, "Freelance Fran", ["email"], tmp_path / "x.zip")
     assert caught.value.condition == "other-organisation"
-    result = package.build_share(vault, person.id, "Bob Client", ["email"], tmp_path / "y.zip")
+    result = sharing.build_share(vault, person.id, "Bob Client", ["email"], tmp_path / "y.zip")
     assert result.authorisation.uses == 1
 
 
@@ -287,18 +287,18 @@ def test_introduction_request_waits_for_the_contacts_authorisation(vault, tmp_pa
     request = vault.introductions.request(contact.id, recipient=bob.uuid, reason="wants to hire a VP")
     assert request.status == "pending"
     with pytest.raises(ShareNotAuthorised) as caught:
-        package.build_share(vault, contact.id, bob.uuid, ["email", "phone"], tmp_path / "intro.zip")
+        sharing.build_share(vault, contact.id, bob.uuid, ["email", "phone"], tmp_path / "intro.zip")
     assert caught.value.condition == "person-locked"
     vault.people.set_sharing_policy(contact.id, "on-authorisation")
     with pytest.raises(ShareNotAuthorised) as caught:
-        package.build_share(vault, contact.id, bob.uuid, ["email", "phone"], tmp_path / "intro.zip")
+        sharing.build_share(vault, contact.id, bob.uuid, ["email", "phone"], tmp_path / "intro.zip")
     assert caught.value.condition == "no-authorisation"
     assert vault.introductions.get(request.uuid).status == "pending"
     auth = vault.authorisations.log(contact.id, organisation="Acme", scope=["email", "phone"],
                                     purpose="Introduction to Bob", method="phone", obtained_at="2026-02-28")
     answered = vault.introductions.get(request.uuid)
     assert answered.status == "authorised" and answered.authorisation_uuid == auth.uuid
-    result = package.build_share(vault, contact.id, bob.uuid, ["email", "phone"], tmp_path / "intro.zip")
+    result = sharing.build_share(vault, contact.id, bob.uuid, ["email", "phone"], tmp_path / "intro.zip")
     assert vault.introductions.get(request.uuid).status == "fulfilled"
     import zipfile
     with zipfile.ZipFile(result.path) as archive:
@@ -330,7 +330,7 @@ def test_a_share_fulfils_only_the_requests_its_authorisation_answered(vault, tmp
                                          method="phone", obtained_at="2026-02-28")
     assert vault.introductions.get(request.uuid).authorisation_uuid == answering.uuid
     vault.authorisations.revoke(answering.uuid, "asked to wait")
-    package.build_share(vault, contact.id, bob.uuid, ["email"], tmp_path / "old.zip")  # under ``earlier``
+    sharing.build_share(vault, contact.id, bob.uuid, ["email"], tmp_path / "old.zip")  # under ``earlier``
     assert vault.introductions.get(request.uuid).status == "authorised", "shared under another consent"
     assert earlier.uuid != answering.uuid
 

@@ -16,7 +16,7 @@ from ui.main_window import MainWindow
 from ui.settings import UiSettings
 from ui.sharing.share_wizard import ShareWizard
 from ui.worker import VaultWorker
-from vault import audit, package
+from vault import audit, sharing
 from vault.config import AppConfig
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
@@ -134,7 +134,7 @@ def test_wizard_cannot_reach_save_without_authorisation_and_then_writes_a_verifi
         qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
     result = saved.args[0]
     assert out.is_file() and result.path == out
-    report = package.verify_package(out, now=clock.now_iso())
+    report = sharing.verify_package(out, now=clock.now_iso())
     assert report.ok, report.problems
     assert report.recipient["name"] == "Bob Client" and report.authorisation["method"] == "written"
     qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=WAIT_MS)
@@ -145,7 +145,7 @@ def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, t
     with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "c")) as v:
         auth = v.authorisations.log(ids["person"], recipient="Bob Client", scope=["resume"], purpose="Role",
                                     method="email", obtained_at="2026-02-01", valid_until="2026-03-10")
-        package.build_share(v, ids["person"], "Bob Client", [f"document:{ids['doc']}"], tmp_path / "p.zip")
+        sharing.build_share(v, ids["person"], "Bob Client", [f"document:{ids['doc']}"], tmp_path / "p.zip")
         v.people.add_contact_point(ids["person"], NewContactPoint("phone", "+1 415 555 0177", outreach="do-not-contact"))
     worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
     window = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
@@ -240,7 +240,7 @@ def test_share_action_warns_about_the_represent_window_before_and_after_saving(
     with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "c")) as v:
         v.authorisations.log(ids["person"], organisation="Acme", scope=["resume"], purpose="Role", method="email",
                              obtained_at="2026-02-01")
-        package.build_share(v, ids["person"], "Carol Client", [f"document:{ids['doc']}"], tmp_path / "first.zip")
+        sharing.build_share(v, ids["person"], "Carol Client", [f"document:{ids['doc']}"], tmp_path / "first.zip")
     worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
     window = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
     qtbot.addWidget(window)

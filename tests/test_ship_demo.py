@@ -15,7 +15,7 @@ import pytest
 from conftest import CLI, cli_env
 
 from demo import DEMO_PASSPHRASE, DemoVault, build_demo_vault
-from vault import audit, package
+from vault import audit, sharing
 from vault.clock import FixedClock, iso_ms
 from vault.config import AppConfig
 from vault.store import Vault
@@ -76,11 +76,11 @@ def test_authorisations_in_every_state(opened: Vault) -> None:
 
 
 def test_shares_packages_and_refusals(opened: Vault, demo: DemoVault) -> None:
-    shares = package.list_shares(opened)
+    shares = sharing.list_shares(opened)
     assert len(shares) == len(demo.packages) == 6
     assert {s.recipient_name for s in shares} == {"Tom Harris", "Aisha Khan", "Julia Weber", "Peter Walsh"}
     for path in demo.packages:
-        report = package.verify_package(path, now=iso_ms(NOW - timedelta(days=400)))
+        report = sharing.verify_package(path, now=iso_ms(NOW - timedelta(days=400)))
         assert report.problems == [] or all("expired" in p or "valid" in p for p in report.problems), report.problems
     refused = [e.details for e in audit.iter_events(opened.conn) if e.action == "share.refused"]
     assert len(refused) == 2

@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return child_main()
     if args[:1] == ["--stamp-worker"]:  # the frozen bundle's PDF-stamping child
-        from vault.stamping import child_main as stamp_child_main
+        from vault.sharing.stamping import child_main as stamp_child_main
 
         return stamp_child_main()
     if args[:1] == ["--version"]:

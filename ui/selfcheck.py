@@ -142,7 +142,7 @@ def _extraction() -> str:
 
 
 def _stamping() -> str:
-    from vault.stamping import StampText, stamp_pdf_isolated
+    from vault.sharing.stamping import StampText, stamp_pdf_isolated
 
     stamp = StampText(sender="Self Check", recipient="Nobody", shared_on="2026-01-01", purpose="self-check",
                       authorisation_id="self-check", method="email", obtained_on="2026-01-01",

@@ -118,8 +118,8 @@ def build(folder: Path, scale: dict[str, int]) -> dict[str, Any]:
     from vault import sniff
     from vault.config import AppConfig
     from vault.extraction import extract_many
-    from vault.package import build_share, default_items
     from vault.people import NewContactPoint, PersonFields
+    from vault.sharing import build_share, default_items
     from vault.store import Vault
 
     if folder.exists():
@@ -321,7 +321,7 @@ def measure(folder: Path, scale: dict[str, int]) -> dict[str, Any]:
     from vault.authorisations import AuthorisationService
     from vault.config import AppConfig
     from vault.importing import apply_plan, plan_import
-    from vault.package import build_share, default_items, list_shares
+    from vault.sharing import build_share, default_items, list_shares
     from vault.store import Vault
 
     # Measure a copy: the measurements add resumes, shares and 10,000 imported people.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.docs_factory import make_pdf
-from vault import package
+from vault import sharing
 from vault.audit.writers import export_audit
 from vault.config import AppConfig
 from vault.importing import import_file
@@ -80,7 +80,7 @@ def test_canaries_leave_no_plaintext_anywhere(tmp_path, monkeypatch, qapp):
         vault.recipients.add("Canary Client", email="client@client.example")
         vault.authorisations.log(person.uuid, recipient="Canary Client", scope=["resume", "email"],
                                  purpose="Canary role", method="written", obtained_at="2026-01-01")
-        shared = package.build_share(vault, person.uuid, "Canary Client", [f"document:{doc.uuid}", "email"],
+        shared = sharing.build_share(vault, person.uuid, "Canary Client", [f"document:{doc.uuid}", "email"],
                                      exports / "package.zip")
         # Exports the user asked for.
         export_audit(vault, exports / "audit.jsonl", "jsonl")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vault import package
+from vault import sharing
 from vault.errors import VaultError
 from vault.importing import plan_import
 from vault.people import NewContactPoint, PersonFields
@@ -99,7 +99,7 @@ def good_package(tmp_path_factory, template_vault) -> tuple[bytes, str]:
         doc = vault.documents.add_bytes(person.uuid, make_pdf(["Resume of Packaged Person"], pages=2), "cv.pdf")
         vault.authorisations.log(person.uuid, recipient="Prop Recipient", scope=["resume", "email"],
                                  purpose="Property testing", method="written", obtained_at="2026-01-01")
-        result = package.build_share(vault, person.uuid, "Prop Recipient", [f"document:{doc.uuid}", "email"],
+        result = sharing.build_share(vault, person.uuid, "Prop Recipient", [f"document:{doc.uuid}", "email"],
                                      folder / "good.zip")
         return result.path.read_bytes(), vault.owner.identity.minisign_base64()
     finally:
@@ -126,7 +126,7 @@ def test_the_untouched_package_verifies(good_package, tmp_path):
     archive, key = good_package
     path = tmp_path / "ok.zip"
     path.write_bytes(archive)
-    assert package.verify_package(path, sender_key=key, now=NOW).ok
+    assert sharing.verify_package(path, sender_key=key, now=NOW).ok
 
 
 @SETTINGS
@@ -146,7 +146,7 @@ def test_any_change_to_any_file_of_a_package_is_rejected(good_package, tmp_path,
     entries[name] = bytes(changed)
     path = tmp_path / "tampered.zip"
     path.write_bytes(_rezip(entries))
-    report = package.verify_package(path, sender_key=key, now=NOW)
+    report = sharing.verify_package(path, sender_key=key, now=NOW)
     assert not report.ok
     assert report.problems
 
@@ -156,7 +156,7 @@ def test_any_change_to_any_file_of_a_package_is_rejected(good_package, tmp_path,
 def test_random_bytes_as_a_package_are_refused(tmp_path, data):
     path = tmp_path / "random.zip"
     path.write_bytes(data)
-    report = package.verify_package(path, now=NOW)
+    report = sharing.verify_package(path, now=NOW)
     assert not report.ok
 
 
@@ -171,7 +171,7 @@ def test_importing_a_mangled_package_writes_nothing(vault, good_package, tmp_pat
     path.write_bytes(bytes(mangled))
     before = vault.conn.execute("SELECT count(*) FROM people").fetchone()[0]
     try:
-        package.import_package(vault, path, sender_key=key)
+        sharing.import_package(vault, path, sender_key=key)
         imported = True
     except VaultError:
         imported = False

@@ -7,7 +7,7 @@ import random
 import zipfile
 
 from tests.helpers.docs_factory import make_pdf
-from vault import package
+from vault import sharing
 from vault.audit.verify import verify_export
 from vault.audit.writers import export_audit
 from vault.people import NewContactPoint, PersonFields
@@ -80,7 +80,7 @@ def test_every_byte_of_every_small_package_file_is_covered(vault, tmp_path):
     vault.recipients.add("Tamper Client", email="tc@client.example")
     vault.authorisations.log(person.uuid, recipient="Tamper Client", scope=["resume", "email"], purpose="Role",
                              method="written", obtained_at="2026-01-01")
-    built = package.build_share(vault, person.uuid, "Tamper Client", [f"document:{doc.uuid}", "email"],
+    built = sharing.build_share(vault, person.uuid, "Tamper Client", [f"document:{doc.uuid}", "email"],
                                 tmp_path / "p.zip")
     with zipfile.ZipFile(built.path) as archive:
         entries = {i.filename: archive.read(i) for i in archive.infolist()}
@@ -91,7 +91,7 @@ def test_every_byte_of_every_small_package_file_is_covered(vault, tmp_path):
         for index in range(0, len(data), step):
             changed = dict(entries)
             changed[name] = data[:index] + bytes([data[index] ^ 0x20]) + data[index + 1:]
-            report = package.verify_entries(changed, sender_key=None, now=vault.now())
+            report = sharing.verify_entries(changed, sender_key=None, now=vault.now())
             assert not report.ok, (name, index)
             cases += 1
     assert cases > 2000

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from vault.package import ImportResult, ShareResult, VerifyReport, import_package, verify_package
+from vault.sharing import ImportResult, ShareResult, VerifyReport, import_package, verify_package
 
 from .authorisations_tab import AuthorisationsTab
 from .expiring_view import ExpiringView

@@ -4,7 +4,7 @@ The wizard only asks; the core decides. The authorisation page runs the core's s
 refusal is audited, as any refused attempt) and stays incomplete, so Next and Save are
 unreachable, until an authorisation covers exactly this share; until then it offers
 "Log authorisation…" and nothing else.
-Saving calls ``package.build_share``, which runs the same check again (audited) before
+Saving calls ``sharing.build_share``, which runs the same check again (audited) before
 anything is written. The preview is rendered from memory (QBuffer → QPdfDocument).
 """
 
@@ -35,13 +35,12 @@ from PySide6.QtWidgets import (
 
 from ui.field_errors import error_label
 from ui.worker import VaultWorker
-from vault import package
+from vault import sharing
 from vault.authorisations import FIELDS, Authorisation, Verdict, day
 from vault.documents import Document
 from vault.errors import ShareNotAuthorised, VaultError
 from vault.people import Person
 from vault.recipients import Recipient
-from vault.stamping import stamp_pdf_isolated
 from vault.store import Vault
 
 from .authorisation_dialog import SCOPE_LABELS, LogAuthorisationDialog
@@ -88,22 +87,12 @@ class Preview:
 
 
 def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: list[str], auth_uuid: str) -> Preview:
-    """The first PDF stamped as it will be (the package id is assigned when saving)."""
-    rec = vault.recipients.get(recipient_uuid)
-    auth = vault.authorisations.get(auth_uuid)
-    stamp = package.stamp_text_for(vault, rec.label, auth, "(assigned when saved)", vault.now())
-    pdf, name, others = b"", "", []
-    for item in items:
-        if not item.startswith("document:"):
-            continue
-        doc = vault.documents.get(item[9:])
-        if doc.mime_type == "application/pdf" and not pdf:
-            pdf = stamp_pdf_isolated(vault.documents.data(doc.id), stamp, file_name=doc.file_name)
-            name = doc.file_name
-        else:
-            others.append(doc.file_name)
-    warnings = package.represent_warnings(vault, vault.people.resolve(person_uuid), rec.id)
-    return Preview(pdf, name, others, warnings)
+    """The first PDF stamped as the package will have it (the package id is assigned when saving)."""
+    plan = sharing.plan_share(vault, person_uuid, recipient_uuid, items, package_id="(assigned when saved)",
+                              now=vault.now(), authorisation=auth_uuid, preview=True)
+    shown = next((d for d in plan.documents if d.stamped), None)
+    others = [d.name for d in plan.documents if d.media_type != "application/pdf"]
+    return Preview(shown.data if shown else b"", shown.name if shown else "", others, plan.warnings)
 
 
 def attempt(vault: Vault, person_uuid: str, recipient_uuid: str | None, items: list[str]) -> Verdict:
@@ -401,7 +390,7 @@ class SavePage(QWizardPage):
         self.result_label.setWordWrap(True)
         layout.addWidget(self.result_label)
         layout.addStretch(1)
-        self.result: package.ShareResult | None = None
+        self.result: sharing.ShareResult | None = None
         self.saving = False
         self.setFinalPage(True)
 
@@ -430,7 +419,7 @@ class SavePage(QWizardPage):
         self.result_label.setText("Stamping, signing and writing the package…")
         self.completeChanged.emit()
 
-        def done(result: package.ShareResult) -> None:
+        def done(result: sharing.ShareResult) -> None:
             self.saving = False
             self.result = result
             self.share.worker.notify_changed(person)
@@ -448,13 +437,13 @@ class SavePage(QWizardPage):
             self.message.show()
             self.completeChanged.emit()
 
-        self.share.worker.call(lambda v: package.build_share(v, person, recipient, items, out, pdf_password=password),
+        self.share.worker.call(lambda v: sharing.build_share(v, person, recipient, items, out, pdf_password=password),
                                done, failed)
         return False
 
 
 class ShareWizard(QWizard):
-    saved = Signal(object)  # package.ShareResult
+    saved = Signal(object)  # sharing.ShareResult
 
     def __init__(self, worker: VaultWorker, person_uuid: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)

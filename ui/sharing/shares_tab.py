@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ui.person_tab import PersonTab
 from ui.worker import VaultWorker
-from vault import package
+from vault import sharing
 
 from .common import fill, read_only_table
 
@@ -32,12 +32,12 @@ class SharesTab(PersonTab):
         if person_uuid is None:
             return
 
-        def show(rows: list[package.ShareRecord]) -> None:
+        def show(rows: list[sharing.ShareRecord]) -> None:
             fill(self.table, [[r.created_at[:16].replace("T", " "), r.recipient_name, r.organisation_name,
                                _what(r.items), r.purpose, r.package_id[:8], r.authorisation_uuid[:8]]
                               for r in rows], [r.uuid for r in rows])
 
-        self.load(lambda v: package.list_shares(v, person_uuid), show)
+        self.load(lambda v: sharing.list_shares(v, person_uuid), show)
 
     def clear(self) -> None:
         super().clear()

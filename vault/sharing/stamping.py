@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from .errors import StampFailed
+from vault.errors import StampFailed
 
 # pypdf and reportlab are imported where they are used: importing them costs ~0.6 s, which
 # every app launch (the share wizard imports this module) and every stamping child would pay.
@@ -513,7 +513,7 @@ def stamp_pdf_isolated(data: bytes, stamp: StampText, *, file_name: str = "resum
     A frozen bundle has no ``-m``: there the child is the app itself, ``contact-vault --stamp-worker``.
     """
     frozen = getattr(sys, "frozen", False)
-    command = [sys.executable, "--stamp-worker"] if frozen else [sys.executable, "-I", "-B", "-m", "vault.stamping"]
+    command = [sys.executable, "--stamp-worker"] if frozen else [sys.executable, "-I", "-B", "-m", "vault.sharing.stamping"]
     header = json.dumps({"stamp": asdict(stamp), "file_name": file_name, "password": password}).encode("utf-8")
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT")}
     try:
@@ -636,5 +636,5 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
     return out.getvalue()
 
 
-if __name__ == "__main__":  # the stamping child: python -I -B -m vault.stamping
+if __name__ == "__main__":  # the stamping child: python -I -B -m vault.sharing.stamping
     raise SystemExit(child_main())

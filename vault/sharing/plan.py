@@ -1,0 +1,127 @@
+"""What a share will contain, worked out once for both the wizard's preview and the build.
+
+The preview must show exactly what the package will hold, so both ask ``plan_share``: the
+same items, the same shareable values, the same stamped documents. Only the package id differs
+(the preview has none yet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vault.authorisations import FIELDS, Authorisation, day
+from vault.documents import safe_file_name
+
+from .ledger import represent_warnings
+from .package_format import RESERVED
+from .stamping import StampText, stamp_pdf_isolated
+
+if TYPE_CHECKING:
+    from vault.people import Person
+    from vault.recipients import Recipient
+    from vault.store import Vault
+
+
+
+def stamp_text_for(vault: Vault, recipient_label: str, auth: Authorisation, package_id: str, now: str) -> StampText:
+    """What the band on every page says (also used by the share wizard's preview)."""
+    owner = vault.owner
+    sender = owner.name + (f" ({owner.organisation})" if owner.organisation else "")
+    return StampText(
+        sender=sender, recipient=recipient_label, shared_on=now[:10], purpose=auth.purpose,
+        authorisation_id=auth.uuid, method=auth.method, obtained_on=day(auth.obtained_at),
+        valid_until=day(auth.valid_until), package_id=package_id,
+    )
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    name: str
+    data: bytes
+    role: str
+    media_type: str
+    original_sha256: str | None = None
+    stamped: bool = False
+    encrypted: bool = False
+
+    def entry(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name, "size": len(self.data), "sha256": hashlib.sha256(self.data).hexdigest(),
+            "role": self.role, "media_type": self.media_type,
+        }
+        if self.role == "resume":
+            data["stamped"] = self.stamped
+            data["encrypted"] = self.encrypted
+            data["original_sha256"] = self.original_sha256
+        return data
+
+
+def _entry_name(file_name: str, taken: set[str]) -> str:
+    name = safe_file_name(file_name).replace("/", "_")
+    if name.startswith(".") or name.lower() in RESERVED:
+        name = f"resume-{name.lstrip('.') or 'document'}"
+    base, ext = os.path.splitext(name)
+    candidate, n = name, 2
+    while candidate.lower() in taken:
+        candidate = f"{base}-{n}{ext}"
+        n += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+
+@dataclass(frozen=True)
+class SharePlan:
+    """A share worked out but not yet written: who, to whom, under which authorisation, with what."""
+
+    person: Person
+    recipient: Recipient
+    authorisation: Authorisation
+    items: list[str]
+    #: The contact values that may leave, by field (do-not-contact and old-document ones never do).
+    points: dict[str, list[str]]
+    stamp: StampText
+    #: The documents as they will be in the package (PDFs stamped).
+    documents: list[PackageFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_share(vault: Vault, person: str | int, recipient: str | int, items: list[str], *, package_id: str,
+               now: str, pdf_password: str | None = None, authorisation: str | None = None,
+               preview: bool = False) -> SharePlan:
+    """Check the share (audited; a refusal raises ShareNotAuthorised) and prepare its content.
+
+    ``authorisation`` names the one the wizard already checked on its authorisation page, so its
+    preview does not audit a second check; ``preview`` stamps only the first PDF (the one shown),
+    so later PDFs appear unstamped in a preview plan and it must never be written out.
+    """
+    person_id = vault.people.resolve(person)
+    rec = vault.recipients.get(recipient)
+    wanted = vault.authorisations.clean_items(person_id, items)
+    if authorisation is None:
+        auth = vault.authorisations.check(person_id, rec.id, wanted)
+    else:
+        auth = vault.authorisations.get(authorisation)
+    who = vault.people.get(person_id)
+    # The check refused (and recorded) a field with no shareable value, so each has one here.
+    points = {kind: [p.value for p in who.shareable_points(kind)] for kind in wanted if kind in FIELDS}
+    stamp = stamp_text_for(vault, rec.label, auth, package_id, now)
+    taken: set[str] = set(RESERVED)
+    documents: list[PackageFile] = []
+    for item in wanted:
+        if not item.startswith("document:"):
+            continue
+        doc = vault.documents.get(item[9:])
+        data = vault.documents.data(doc.id)
+        name = _entry_name(doc.file_name, taken)
+        if doc.mime_type == "application/pdf" and not (preview and any(d.stamped for d in documents)):
+            stamped = stamp_pdf_isolated(data, stamp, file_name=doc.file_name, password=pdf_password or None)
+            documents.append(PackageFile(name, stamped, "resume", doc.mime_type, doc.sha256, True,
+                                         bool(pdf_password)))
+        else:
+            documents.append(PackageFile(name, data, "resume", doc.mime_type, doc.sha256, False, False))
+    return SharePlan(who, rec, auth, wanted, points, stamp, documents,
+                     represent_warnings(vault, person_id, rec.id))

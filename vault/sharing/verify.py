@@ -1,0 +1,288 @@
+"""Reading a package: zip structure first, then the signature, and only then the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vault.authorisations import FIELDS, day
+from vault.errors import PackageInvalid, ValidationError
+from vault.identity import PublicIdentity, verify_minisign
+
+from .package_format import (
+    FORMAT,
+    MANIFEST,
+    MAX_ENTRIES,
+    MAX_ENTRY_BYTES,
+    MAX_TOTAL_BYTES,
+    SENDER_KEY,
+    SIGNATURE,
+    SUMS,
+    UNLISTED,
+)
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def read_entries(path: str | os.PathLike[str], *, max_entry: int = MAX_ENTRY_BYTES,
+                 max_total: int = MAX_TOTAL_BYTES) -> dict[str, bytes]:
+    """Every entry of the zip, after the structural checks; raises PackageInvalid naming the entry."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PackageInvalid(f"{path} cannot be read ({exc.strerror})") from exc
+    if size > max_total + 1024 * 1024:
+        raise PackageInvalid(f"{path.name} is larger than {max_total // 1_048_576} MB")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise PackageInvalid(f"{path.name} is not a zip file") from exc
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise PackageInvalid(f"it holds {len(infos)} entries, more than the {MAX_ENTRIES} allowed")
+        seen: set[str] = set()
+        declared = 0
+        for info in infos:
+            name = info.filename
+            shown = repr(name)
+            if not name or any(ord(ch) < 32 for ch in name):
+                raise PackageInvalid(f"entry {shown} has an empty or unprintable name")
+            if "\\" in name:
+                raise PackageInvalid(f"entry {shown} contains a backslash")
+            if name.startswith("/") or _DRIVE.match(name):
+                raise PackageInvalid(f"entry {shown} has an absolute path")
+            if ".." in name.split("/"):
+                raise PackageInvalid(f"entry {shown} points outside the package ('..')")
+            if name.endswith("/") or info.is_dir():
+                raise PackageInvalid(f"entry {shown} is a folder; packages hold files only")
+            if "/" in name:
+                raise PackageInvalid(f"entry {shown} is inside a folder; packages hold files only")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise PackageInvalid(f"entry {shown} is a symbolic link")
+            if mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+                raise PackageInvalid(f"entry {shown} is not a regular file")
+            if info.flag_bits & 0x1:
+                raise PackageInvalid(f"entry {shown} is encrypted inside the zip")
+            if name.lower() in seen:
+                raise PackageInvalid(f"entry {shown} appears more than once")
+            seen.add(name.lower())
+            if info.file_size > max_entry:
+                raise PackageInvalid(f"entry {shown} is oversized ({info.file_size} bytes, limit {max_entry})")
+            declared += info.file_size
+            if declared > max_total:
+                raise PackageInvalid(f"the entries are oversized together (more than {max_total} bytes)")
+        entries: dict[str, bytes] = {}
+        for info in infos:
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(min(info.file_size, max_entry) + 1)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+                raise PackageInvalid(f"entry {info.filename!r} is damaged ({exc})") from exc
+            except Exception as exc:  # zlib errors and the like on hostile data
+                raise PackageInvalid(f"entry {info.filename!r} is damaged ({type(exc).__name__})") from exc
+            if len(data) != info.file_size:
+                raise PackageInvalid(f"entry {info.filename!r} is oversized: it does not decompress to its "
+                                     "declared size")
+            entries[info.filename] = data
+    return entries
+
+
+@dataclass
+class VerifyReport:
+    ok: bool = False
+    package_id: str = ""
+    key_source: str = ""
+    sender: dict[str, Any] = field(default_factory=dict)
+    recipient: dict[str, Any] = field(default_factory=dict)
+    person: str = ""
+    authorisation: dict[str, Any] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"valid": self.ok, "package_id": self.package_id, "key_source": self.key_source,
+                "sender": self.sender, "recipient": self.recipient, "person": self.person,
+                "authorisation": self.authorisation, "files": self.files, "problems": self.problems}
+
+    def summary(self) -> str:
+        lines = [f"Package {self.package_id or '(unknown)'}: {'VALID' if self.ok else 'NOT VALID'}"]
+        if self.sender:
+            lines.append(f"  from {self.sender.get('name')} ({self.sender.get('organisation') or '-'}), key "
+                         f"{self.sender.get('fingerprint')} [{self.key_source}]")
+        if self.recipient:
+            lines.append(f"  to {self.recipient.get('name')} ({self.recipient.get('organisation') or '-'})")
+        if self.person:
+            lines.append(f"  about {self.person}")
+        if self.authorisation:
+            a = self.authorisation
+            lines.append(f"  authorisation {a.get('id')} ({a.get('method')}, obtained {day(a.get('obtained_at'))}, "
+                         f"valid until {day(a.get('valid_until'))}); purpose: {a.get('purpose')}")
+        for f in self.files:
+            lines.append(f"  {f['status']:8} {f['name']} ({f['size']} bytes)")
+        lines.extend(f"  problem: {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+def _listed_sums(entries: dict[str, bytes]) -> dict[str, str] | None:
+    raw = entries.get(SUMS)
+    if raw is None:
+        return None
+    out: dict[str, str] = {}
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if not text.endswith("\n"):
+        return None
+    for line in text[:-1].split("\n"):  # not splitlines(): it also splits on \v, \f, \x1c…
+        match = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
+        if not match:
+            return None
+        out[match.group(2)] = match.group(1)
+    return out
+
+
+def _culprit(entries: dict[str, bytes], candidates: tuple[str, ...]) -> str | None:
+    """Which of these files differs from SHA256SUMS (to name it when the signature fails)."""
+    listed = _listed_sums(entries) or {}
+    for name in candidates:
+        if name in entries and listed.get(name) != hashlib.sha256(entries[name]).hexdigest():
+            return name
+    return None
+
+
+def _shape_ok(manifest: dict[str, Any]) -> bool:
+    """The fields this version reads have the types it expects (a signer may still be hostile)."""
+    files, sender, auth = manifest.get("files"), manifest.get("sender"), manifest.get("authorisation")
+    person, recipient = manifest.get("person", {}), manifest.get("recipient", {})
+    if not (isinstance(files, list) and all(isinstance(f, dict) and isinstance(f.get("name"), str)
+                                            and isinstance(f.get("size"), int) and isinstance(f.get("sha256"), str)
+                                            for f in files)):
+        return False
+    if not (isinstance(sender, dict) and isinstance(sender.get("public_key"), str)):
+        return False
+    if not (isinstance(auth, dict) and isinstance(auth.get("obtained_at"), str)
+            and isinstance(auth.get("scope"), list) and isinstance(auth.get("valid_until"), str | None)):
+        return False
+    if not (isinstance(person, dict) and isinstance(recipient, dict)
+            and all(isinstance(person.get(k, []), list) for k in FIELDS)):
+        return False
+    return isinstance(manifest.get("package_id"), str) and isinstance(manifest.get("items", []), list)
+
+
+def verify_entries(entries: dict[str, bytes], *, sender_key: str | None, now: str) -> VerifyReport:
+    report = VerifyReport()
+    for required in (MANIFEST, SIGNATURE):
+        if required not in entries:
+            report.problems.append(f"{required} is missing")
+            return report
+    if sender_key is not None:
+        key_text, report.key_source = sender_key, "key given"
+    elif SENDER_KEY in entries:
+        key_text, report.key_source = entries[SENDER_KEY].decode("utf-8", "replace"), f"{SENDER_KEY} in the package"
+    else:
+        report.problems.append(f"{SENDER_KEY} is missing and no sender key was given")
+        return report
+    try:
+        identity = PublicIdentity.from_minisign(key_text)
+    except ValidationError as exc:
+        where = "the sender key given" if sender_key is not None else SENDER_KEY
+        report.problems.append(f"{where} is not a minisign public key ({exc.problem})")
+        return report
+    try:
+        signature_text = entries[SIGNATURE].decode("utf-8")
+    except UnicodeDecodeError:
+        signature_text = ""
+    check = verify_minisign(entries[MANIFEST], signature_text, identity)
+    if not check.ok:
+        culprit = _culprit(entries, (MANIFEST, SIGNATURE, SENDER_KEY))
+        if culprit:
+            report.problems.append(f"{culprit} was changed: the signature of {MANIFEST} does not verify "
+                                   f"({check.reason})")
+        else:
+            report.problems.append(f"the signature {SIGNATURE} does not verify {MANIFEST} ({check.reason})")
+        return report
+    # Signed: now the manifest may be parsed.
+    try:
+        manifest = json.loads(entries[MANIFEST])
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not _shape_ok(manifest):
+            raise ValueError("unknown format")
+        files = manifest["files"]
+        sender = manifest["sender"]
+        auth = manifest["authorisation"]
+    except (ValueError, KeyError, TypeError):
+        report.problems.append(f"{MANIFEST} is signed but is not a Contact Vault manifest this version reads")
+        return report
+    report.manifest = manifest
+    report.package_id = str(manifest.get("package_id", ""))
+    report.sender = sender
+    report.recipient = manifest.get("recipient", {})
+    report.person = str(manifest.get("person", {}).get("full_name", ""))
+    report.authorisation = auth
+    if f"package:{report.package_id} " not in check.trusted_comment + " ":
+        report.problems.append(f"{SIGNATURE}: its trusted comment names another package")
+    if sender.get("public_key") != identity.minisign_base64():
+        report.problems.append(f"{MANIFEST} names a different sender key than the one that signed it")
+    if sender_key is not None and SENDER_KEY in entries:
+        try:
+            inside = PublicIdentity.from_minisign(entries[SENDER_KEY].decode("utf-8", "replace"))
+            if inside.public_key != identity.public_key:
+                report.problems.append(f"{SENDER_KEY} is not the key given for the sender")
+        except ValidationError:
+            report.problems.append(f"{SENDER_KEY} is not a minisign public key")
+    listed: set[str] = set()
+    for entry in files:
+        name = str(entry.get("name", ""))
+        listed.add(name)
+        data = entries.get(name)
+        if data is None:
+            report.problems.append(f"{name} is missing")
+            status = "missing"
+        elif len(data) != entry.get("size") or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            report.problems.append(f"{name} was changed: its SHA-256 does not match the signed manifest")
+            status = "CHANGED"
+        else:
+            status = "ok"
+        report.files.append({"name": name, "size": entry.get("size"), "status": status, "role": entry.get("role")})
+    for name in entries:
+        if name not in listed and name not in UNLISTED:
+            report.problems.append(f"{name} is not listed in the signed manifest")
+    listed_sums = _listed_sums(entries)
+    if listed_sums is None:
+        report.problems.append(f"{SUMS} is missing or malformed")
+    else:
+        for name, data in entries.items():
+            if name == SUMS:
+                continue
+            if listed_sums.get(name) != hashlib.sha256(data).hexdigest():
+                blame = f"{SUMS} or {name} was changed" if name == SIGNATURE else f"{SUMS} was changed"
+                report.problems.append(f"{blame}: the checksum it lists for {name} is wrong")
+        for name in listed_sums:
+            if name not in entries:
+                report.problems.append(f"{SUMS} lists {name}, which is not in the package")
+    valid_until = auth.get("valid_until")
+    if valid_until and now >= str(valid_until):
+        report.problems.append(f"the authorisation {auth.get('id')} expired on {day(str(valid_until))}")
+    report.ok = not report.problems
+    return report
+
+
+def verify_package(path: str | os.PathLike[str], *, sender_key: str | None = None, now: str) -> VerifyReport:
+    """Structure, signature, every file's hash and the expiry; problems name what failed."""
+    try:
+        entries = read_entries(path)
+    except PackageInvalid as exc:
+        return VerifyReport(problems=[exc.reason])
+    return verify_entries(entries, sender_key=sender_key, now=now)
