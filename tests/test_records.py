@@ -1,4 +1,4 @@
-"""People, contact points, tags and sharing-policy defaults (DESIGN §5)."""
+"""People, contact points, tags and sharing-policy defaults (docs/design.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The share check (DESIGN §2 rule 2) through the core API: every refusal, its audit event, and the
+"""The share check (docs/design.md §2 rule 2) through the core API: every refusal, its audit event, and the
 happy path; authorisations' immutability, revocation and expiry; recipients; introduction requests.
 
 Dates are far from today on purpose (2020 / 2099) so the same world works with the fixed test

@@ -1,4 +1,4 @@
-"""Property test of the share check against a direct reading of DESIGN §2 rule 2.
+"""Property test of the share check against a direct reading of docs/design.md §2 rule 2.
 
 Random authorisation sets (recipient or organisation, scope, validity window, revocation, use
 limit and uses made), random sharing policy and document exclusion, random share requests: the
@@ -41,7 +41,7 @@ WINDOWS = {"current": (BEFORE, AFTER), "open-ended": (BEFORE, None), "expired": 
 
 
 def rule_allows(c: dict) -> bool:
-    """DESIGN §2 rule 2, read directly (windows are relative to NOW)."""
+    """docs/design.md §2 rule 2, read directly (windows are relative to NOW)."""
     if c["locked"] or ("doc" in c["items"] and c["excluded"]):
         return False
     for g in c["grants"]:

@@ -1,4 +1,4 @@
-"""Creating, opening, re-keying, backing up and checking the vault file (DESIGN §4)."""
+"""Creating, opening, re-keying, backing up and checking the vault file (docs/design.md §4)."""
 
 from __future__ import annotations
 

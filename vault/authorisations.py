@@ -1,4 +1,4 @@
-"""Consent: logging, listing, revoking authorisations, and the share check (DESIGN §2 rule 2).
+"""Consent: logging, listing, revoking authorisations, and the share check (docs/design.md §2 rule 2).
 
 An authorisation is immutable once logged (a schema trigger enforces it); a change is a
 revocation plus a new one. Its scope is a JSON list of tokens: ``resume`` (any shareable resume

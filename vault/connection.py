@@ -1,4 +1,4 @@
-"""Opening SQLCipher connections: key first, then the pragmas in the order DESIGN §4 states.
+"""Opening SQLCipher connections: key first, then the pragmas in the order docs/design.md §4 states.
 
 Also tells a wrong passphrase from a damaged file: when the first read fails, SQLCipher's
 ``cipher_integrity_check`` is run with the same key. With a wrong key every page fails its
@@ -20,7 +20,7 @@ from .kdf import key_literal
 PAGE_SIZE = 4096
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
 
-# Applied after the key, in this order (DESIGN §4).
+# Applied after the key, in this order (docs/design.md §4).
 _PRAGMAS_RW = (
     "PRAGMA cipher_memory_security = ON",
     "PRAGMA foreign_keys = ON",

@@ -1,4 +1,4 @@
-"""Log a person's authorisation: every field of DESIGN §5, validated by the core."""
+"""Log a person's authorisation: every field of docs/design.md §5, validated by the core."""
 
 from __future__ import annotations
 

@@ -278,7 +278,7 @@ def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | N
     if fmt not in FORMATS:
         raise ValidationError("format", f"must be one of {', '.join(FORMATS)}")
     if vault.readonly:
-        # Every export is audited (DESIGN §2 rule 3), and a read-only vault cannot record one.
+        # Every export is audited (docs/design.md §2 rule 3), and a read-only vault cannot record one.
         raise VaultReadOnly(str(vault.path), "record the export in its audit trail")
     scope = scope or ExportScope()
     out = Path(out).absolute()
