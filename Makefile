@@ -63,6 +63,7 @@ install-desktop:
 # User-guide screenshots (docs/*.png) from the demo vault.
 docs-screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/docs_screenshots.py docs
+	$(PY) scripts/verify_page_screenshots.py docs
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info screenshots

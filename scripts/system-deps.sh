@@ -28,6 +28,9 @@ command -v minisign >/dev/null || need+=(minisign)
 # headless and is skipped without it; its install failing must not stop the build.
 optional=()
 command -v soffice >/dev/null || optional+=(libreoffice-calc)
+# Optional: the package checker page (verify.html) is tested in headless Chromium through
+# Playwright (tests/test_verify_page.py), skipped without a browser.
+command -v chromium >/dev/null || optional+=(chromium)
 if [ ${#need[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq >/dev/null || true

@@ -63,7 +63,7 @@ def test_a_fresh_package_verifies_and_lists_every_file(built, vault):
     path, entries = built
     report = sharing.verify_package(path, now=vault.now())
     assert report.ok, report.problems
-    assert set(entries) == {PDF.name, "contact.vcf", "authorisation.pdf", "sender.pub", "README.txt",
+    assert set(entries) == {PDF.name, "contact.vcf", "authorisation.pdf", "sender.pub", "README.txt", "verify.html",
                             "manifest.json", "manifest.json.minisig", "SHA256SUMS"}
     assert {f["name"] for f in report.files} == set(entries) - {"manifest.json", "manifest.json.minisig",
                                                                  "SHA256SUMS"}

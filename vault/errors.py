@@ -94,6 +94,13 @@ class UnsafeLibrary(VaultError):
         super().__init__(f"Contact Vault refuses to run with {what}; update the installation.")
 
 
+class InstallationIncomplete(VaultError):
+    """A file the app ships with is missing or altered (the package checker page, its library)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"This installation of Contact Vault is incomplete: {what}. Reinstall it.")
+
+
 class KeyringUnavailable(VaultError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"Remembering the vault on this computer is not available: {reason}.")

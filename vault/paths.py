@@ -31,3 +31,13 @@ def config_dir() -> Path:
     if env:
         return Path(env)
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def resources_dir() -> Path:
+    """The resources/ folder: beside the packages in a checkout, under _MEIPASS in the frozen bundle."""
+    import sys
+
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"

@@ -5,6 +5,7 @@ A package is a zip a recipient can check without Contact Vault:
 - the shared resume(s): PDFs stamped on every page (stamping.py), other formats as they are;
 - ``contact.vcf`` with only the authorised contact fields, when fields are shared;
 - ``authorisation.pdf``: the cover sheet; ``sender.pub``: the sender's minisign public key;
+- ``verify.html``: a self-contained offline page that checks the package in any browser;
 - ``README.txt``: how to check it;
 - ``manifest.json``: RFC 8785 canonical JSON listing everything above (name, size, SHA-256,
   and the SHA-256 of each original before stamping), the sender, the recipient, the person's
@@ -38,9 +39,10 @@ from vault.authorisations import Authorisation, day
 from vault.clock import parse_iso
 from vault.identity import PublicIdentity
 
-from .package_format import COVER, FORMAT, MANIFEST, README, SENDER_KEY, SIGNATURE, SUMS, VCARD
+from .package_format import COVER, FORMAT, MANIFEST, README, SENDER_KEY, SIGNATURE, SUMS, VCARD, VERIFY_PAGE
 from .plan import PackageFile, plan_share
 from .stamping import CoverSheet, cover_sheet_pdf
+from .verify_page import verify_page
 
 if TYPE_CHECKING:
     from vault.store import Vault
@@ -105,6 +107,11 @@ def _readme(manifest: dict[str, Any], identity: PublicIdentity, file_names: list
         f"  {SUMS}  (SHA-256 of every file except itself)",
         "",
         "How to check this package (no Contact Vault needed):",
+        "",
+        f"0. The easiest way: open {VERIFY_PAGE} (from this package) in your web browser and drop this",
+        "   zip file on it. It checks the signature and every file on your computer, offline, and says",
+        "   VALID or NOT VALID, who consented, to whom and until when. It cannot vouch for itself, so",
+        "   compare the key fingerprint it shows with the one the sender gave you by another channel.",
         "",
         "1. The signature, with minisign (https://jedisct1.github.io/minisign/):",
         "",
@@ -182,6 +189,7 @@ def build_share(
     )
     content.append(PackageFile(COVER, cover_sheet_pdf(cover), "authorisation", "application/pdf"))
     content.append(PackageFile(SENDER_KEY, identity.minisign_public_key_file().encode(), "sender-key", "text/plain"))
+    content.append(PackageFile(VERIFY_PAGE, verify_page(), "verify-page", "text/html"))
 
     checkpoint = checkpoints.create(vault)
     person_json: dict[str, Any] = {"id": who.uuid, "kind": who.kind, "full_name": who.full_name,

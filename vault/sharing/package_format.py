@@ -10,9 +10,10 @@ README = "README.txt"
 COVER = "authorisation.pdf"
 SENDER_KEY = "sender.pub"
 VCARD = "contact.vcf"
+VERIFY_PAGE = "verify.html"
 #: Files the manifest cannot list (it is one of them, or they are computed over it).
 UNLISTED = (MANIFEST, SIGNATURE, SUMS)
-RESERVED = {n.lower() for n in (MANIFEST, SIGNATURE, SUMS, README, COVER, SENDER_KEY, VCARD)}
+RESERVED = {n.lower() for n in (MANIFEST, SIGNATURE, SUMS, README, COVER, SENDER_KEY, VCARD, VERIFY_PAGE)}
 
 MAX_ENTRIES = 64
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
