@@ -1,5 +1,6 @@
 """The documentation holds together: every relative link and image resolves, anchors included,
-and the README stays a short page for users (the details live in docs/)."""
+every `make` target and `contact-vault` sub-command it shows exists, and the README stays a
+short page for users (the details live in docs/)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,30 @@ def test_the_link_checker_sees_a_broken_link(tmp_path: Path) -> None:
     page.write_text("# Title\n\nSee [x](missing.md), ![i](gone.png) and [y](#title).\n\n```\n[z](in-code.md)\n```\n")
     assert _links(page) == ["missing.md", "gone.png", "#title"]
     assert "title" in _anchors(page)
+
+
+def _code_text(path: Path) -> str:
+    """Inline code and fenced blocks: where the docs show commands."""
+    text = path.read_text("utf-8")
+    return "\n".join(re.findall(r"`([^`\n]+)`", text) + re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL))
+
+
+def test_every_make_target_the_docs_name_exists() -> None:
+    makefile = (ROOT / "Makefile").read_text("utf-8")
+    targets = set(re.findall(r"^([a-z][\w-]*):", makefile, flags=re.MULTILINE))
+    named = {m for p in DOCS if p.name != "THIRD-PARTY-NOTICES.md" for m in re.findall(r"\bmake ([a-z][\w-]*)", _code_text(p))}
+    assert {"run", "test", "bench"} <= named
+    assert not named - targets, f"make targets the docs name but the Makefile lacks: {sorted(named - targets)}"
+
+
+def test_every_sub_command_the_docs_name_exists() -> None:
+    import subprocess
+
+    from tests.conftest import CLI
+
+    help_text = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    commands = set(re.findall(r"^    ([a-z][\w-]*)", help_text, flags=re.MULTILINE))
+    assert {"init", "share", "audit"} <= commands, help_text
+    named = {m for p in DOCS for m in re.findall(r"\bcontact-vault ([a-z][\w-]*)", _code_text(p))}
+    assert {"init", "share", "verify"} <= named
+    assert not named - commands, f"sub-commands the docs name but the CLI lacks: {sorted(named - commands)}"
