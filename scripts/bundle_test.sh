@@ -32,6 +32,9 @@ unset DISPLAY WAYLAND_DISPLAY QT_QPA_PLATFORM PYTHONPATH PYTHONHOME || true
 
 step "bundle: $(dirname "$BIN") ($(du -sh "$(dirname "$BIN")" | cut -f1))"
 "$BIN" --version
+for legal in LICENSE THIRD-PARTY-NOTICES.md LICENSES/LGPL-3.0-only.txt LICENSES/SQLCipher.txt; do
+    [ -s "$(dirname "$BIN")/$legal" ] || fail "the bundle does not carry $legal at its top"
+done
 
 step "self-check (no display)"
 "$BIN" --self-check | tee selfcheck.txt
