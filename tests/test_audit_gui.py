@@ -100,7 +100,7 @@ def test_model_drops_pages_for_an_old_scope_and_shows_erased_people(qtbot, worke
     assert model.headerData(1, Qt.Orientation.Horizontal) == "What"
     assert model.data(model.index(1, 1)) == "Added"
     box: dict[str, object] = {}
-    worker.call(lambda v: v.people.delete(ids["ada"]), lambda r: box.setdefault("done", True))
+    worker.call(lambda v: v.people.delete(ids["ada"]), lambda r: box.setdefault("done", True), context=None)
     qtbot.waitUntil(lambda: "done" in box, timeout=WAIT_MS)
     viewer_model = AuditModel(worker)
     viewer_model.set_scope(ExportScope(person=ids["ada"]))
@@ -120,8 +120,7 @@ def window(qtbot, clock, tmp_path):
             install(win)
         win.show()
         win.start()
-        win.worker.open(vault_path, raw_key=key, on_result=win.unlock_page._opened,
-                        on_error=win.unlock_page._failed)
+        win.unlock_page.unlock_with_key(key)
         qtbot.waitUntil(lambda: win.is_unlocked, timeout=WAIT_MS)
         idle(qtbot, win.worker)
         made.append(win)
@@ -201,7 +200,7 @@ def test_export_progress_and_cancel_leave_no_file(qtbot, window, vault_path, tem
     win = window(vault_path, template_vault[1])
     viewer = open_viewer(qtbot, win)
     steps: list[tuple[int, int]] = []
-    viewer._progress.moved.connect(lambda done, total: steps.append((done, total)))
+    viewer.export_progressed.connect(lambda done, total: steps.append((done, total)))
 
     out = tmp_path / "all.csv"
     with qtbot.waitSignal(viewer.exported, timeout=60_000):
@@ -215,7 +214,7 @@ def test_export_progress_and_cancel_leave_no_file(qtbot, window, vault_path, tem
     qtbot.waitUntil(lambda: bool(steps), timeout=WAIT_MS)
     viewer.cancel_button.click()
     idle(qtbot, win.worker)
-    assert "Cancelled" in viewer.last_error
+    assert "Cancelled" in viewer.message.text()
     assert not cancelled.exists()
     assert not any(p.name.startswith(".cancelled.jsonl") for p in tmp_path.iterdir())
     assert all(b.isEnabled() for b in viewer.export_buttons.values())
