@@ -231,3 +231,24 @@ def test_the_gui_tests_get_the_recording_notifier(qtbot, notifier):
     notifier.choose("/tmp/x.zip", "")
     assert current().choose_save_file(None, "Save") == "/tmp/x.zip"
     assert current().choose_open_files(None, "Add") == []
+
+
+def test_the_real_notifier_does_not_block_and_its_boxes_go_away_when_closed(qtbot):
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from ui.notifier import Notifier
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    real = Notifier()
+    real.warning(parent, "The check found problems.")  # returns at once: safe inside a worker callback
+    real.info(None, "No parent.")
+    boxes = [b for b in parent.findChildren(QMessageBox) if b.isVisible()]
+    assert [b.text() for b in boxes] == ["The check found problems."]
+    assert boxes[0].icon() == QMessageBox.Icon.Warning
+    boxes[0].close()
+    for box in list(real._open):
+        box.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert parent.findChildren(QMessageBox) == [] and real._open == set()

@@ -12,6 +12,12 @@ Extension points for other features (keep these names stable):
 - ``register_clearable(obj)``: anything else holding personal data gets ``obj.clear()`` on lock.
 - Signals ``locked``, ``unlocked(VaultInfo)`` and ``person_selected(uuid | None)``;
   ``current_person_uuid()``; ``worker.notify_changed(uuid)`` after a write refreshes the views.
+
+How a feature does its work (the operations layer): vault work goes through
+``worker.call(fn, on_result, on_error, context=widget)`` (or ``worker.call_with_progress`` for
+long, cancellable work), with the widget that owns the callbacks as ``context``, so a closed
+dialog never gets a late callback. Messages, yes/no questions and file choices go through
+``ui.notifier.notifier()``, never through ``QMessageBox`` or ``QFileDialog`` directly.
 """
 
 from __future__ import annotations
