@@ -266,10 +266,6 @@ class AuditViewer(QDialog):
         if self._export is not None:
             self._export.cancel()
 
-    @property
-    def exporting(self) -> bool:
-        return self._export is not None
-
     def _set_exporting(self, exporting: bool) -> None:
         if not exporting:
             self._export = None

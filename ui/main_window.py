@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), self.settings.theme)  # type: ignore[arg-type]
 
     def about(self) -> None:
-        notifier().info(self, "<h3>Contact Vault</h3><p>An offline, encrypted vault for recruiters: people, "
+        notifier().about(self, "<h3>Contact Vault</h3><p>An offline, encrypted vault for recruiters: people, "
                         "contact details and resumes, shared only with the person's authorisation, with an "
                         "audit trail nobody can quietly edit.</p>", title=f"About {APP_TITLE}")
 

@@ -1,7 +1,7 @@
 """The one way production code tells the user something or asks them a question.
 
 Widgets never build a ``QMessageBox`` or call ``QFileDialog`` themselves: they call
-``notifier()`` and use ``info``/``warning``/``error`` (non-blocking, window-modal boxes),
+``notifier()`` and use ``info``/``warning``/``error`` (non-blocking, window-modal boxes), ``about``,
 ``ask``/``confirm`` (a yes/no answer) or ``choose_open_file``/``choose_open_files``/
 ``choose_save_file`` (a path, or "" when the user cancelled). So there is a single seam to
 replace: the tests install a recording notifier with scripted answers (``install``), and no
@@ -33,6 +33,10 @@ class Notifier:
     def error(self, parent: QWidget | None, text: str, *, title: str = APP_TITLE) -> None:
         """A failure, in one human sentence (typed errors are turned into text before this)."""
         self._show(QMessageBox.Icon.Warning, parent, title, text)
+
+    def about(self, parent: QWidget | None, text: str, *, title: str) -> None:
+        """The About box (the app's icon; rich text)."""
+        QMessageBox.about(parent, title, text)
 
     def _show(self, kind: QMessageBox.Icon, parent: QWidget | None, title: str, text: str) -> None:
         box = QMessageBox(kind, title, text, QMessageBox.StandardButton.Ok, parent)

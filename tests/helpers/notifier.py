@@ -13,7 +13,7 @@ from ui.notifier import Notifier
 
 @dataclass(frozen=True)
 class Shown:
-    kind: str  # info, warning, error, ask, confirm, open-file, open-files, save-file
+    kind: str  # info, warning, error, about, ask, confirm, open-file, open-files, save-file
     title: str
     text: str
 
@@ -78,6 +78,9 @@ class RecordingNotifier(Notifier):
 
     def error(self, parent: QWidget | None, text: str, *, title: str = "") -> None:
         self.shown.append(Shown("error", title, text))
+
+    def about(self, parent: QWidget | None, text: str, *, title: str) -> None:
+        self.shown.append(Shown("about", title, text))
 
     def ask(self, parent: QWidget | None, title: str, text: str) -> bool:
         return self._answer("ask", title, text)
