@@ -7,6 +7,7 @@ flight" is a fact of the test, not a race.
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -252,3 +253,37 @@ def test_the_real_notifier_does_not_block_and_its_boxes_go_away_when_closed(qtbo
         box.close()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert parent.findChildren(QMessageBox) == [] and real._open == set()
+
+
+# --- the layer stays the only way --------------------------------------------------------------
+
+UI = Path(__file__).resolve().parent.parent / "ui"
+
+
+def ui_sources() -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(UI.rglob("*.py")):
+        yield str(path.relative_to(UI.parent)), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_every_worker_call_in_ui_names_a_living_context():
+    """``context=None`` would let a callback outlive its widget; only the worker itself may omit it."""
+    unbound = []
+    for name, tree in ui_sources():
+        if name == "ui/worker.py":
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("call", "call_with_progress")
+                    and "worker" in ast.unparse(node.func.value)):
+                context = next((k.value for k in node.keywords if k.arg == "context"), None)
+                if context is None or (isinstance(context, ast.Constant) and context.value is None):
+                    unbound.append(f"{name}:{node.lineno}")
+    assert unbound == []
+
+
+def test_only_the_notifier_builds_message_boxes_and_file_dialogs():
+    direct = [f"{name}:{node.lineno}" for name, tree in ui_sources() if name != "ui/notifier.py"
+              for node in ast.walk(tree)
+              if isinstance(node, ast.Name | ast.alias) and getattr(node, "id", getattr(node, "name", ""))
+              in ("QMessageBox", "QFileDialog")]
+    assert direct == []
