@@ -274,3 +274,31 @@ def test_person_activity_tab_uses_the_lazy_audit_model(qtbot, window, vault_path
     with qtbot.waitSignal(win.locked, timeout=WAIT_MS):
         win.lock()
     assert tab.model.rowCount() == 0
+
+
+def test_an_export_cut_short_by_a_lock_does_not_block_the_next_one(qtbot, window, vault_path, template_vault,
+                                                                    clock, tmp_path):
+    """Lock drops the export's result; the viewer must not wait for it after the next unlock."""
+    import threading
+
+    seed(vault_path, template_vault[1], clock, tmp_path)
+    win = window(vault_path, template_vault[1])
+    viewer = open_viewer(qtbot, win)
+    gate, parked = threading.Event(), threading.Event()
+    win.worker.call(lambda v: (parked.set(), gate.wait(WAIT_MS / 1000)), context=None)
+    assert parked.wait(WAIT_MS / 1000)
+    first = tmp_path / "first.jsonl"
+    viewer.export_to(first, "jsonl")  # queued behind the gate
+    assert viewer.cancel_button.isVisible()
+    win.lock()
+    gate.set()
+    idle(qtbot, win.worker)
+    assert not first.exists()  # cancelled before it wrote anything
+    win.unlock_page.unlock_with_key(template_vault[1])
+    qtbot.waitUntil(lambda: win.is_unlocked, timeout=WAIT_MS)
+    viewer = open_viewer(qtbot, win)
+    assert all(b.isEnabled() for b in viewer.export_buttons.values())
+    second = tmp_path / "second.jsonl"
+    with qtbot.waitSignal(viewer.exported, timeout=WAIT_MS):
+        viewer.export_to(second, "jsonl")
+    assert second.exists()

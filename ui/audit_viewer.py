@@ -291,6 +291,7 @@ class AuditViewer(QDialog):
     def clear(self) -> None:
         """On lock: no names, filters or results stay in the window."""
         self.cancel_export()
+        self._set_exporting(False)  # its result never arrives (the lock drops it): ready for the next unlock
         self.model.clear()
         self.person.clear()
         self.message.clear()
