@@ -150,9 +150,10 @@ def main() -> int:
     window.unlock_page.passphrase.setText("")
     shots.save(window, "unlock")
 
-    window.worker.open(demo.path, raw_key=demo.raw_key, on_result=window.unlock_page._opened,
-                       on_error=lambda error: sys.exit(f"docs_screenshots: {error}"))
-    wait_for(lambda: window.is_unlocked, what="the unlock")
+    window.unlock_page.unlock_with_key(demo.raw_key)
+    wait_for(lambda: window.is_unlocked or not window.unlock_page.message.isHidden(), what="the unlock")
+    if not window.is_unlocked:
+        sys.exit(f"docs_screenshots: {window.unlock_page.message.text()}")
     window.workspace.people_page.setSizes([470, 650])  # more room for the detail pane
     settle(window, 1.0)
 

@@ -134,7 +134,7 @@ def main(argv: list[str]) -> int:
     save(window, folder, "01-first-run")
     page.submit()
     wait_for(lambda: window.is_unlocked)
-    window.worker.call(seed, lambda _: window.worker.notify_changed(""))
+    window.worker.call(seed, lambda _: window.worker.notify_changed(""), context=window)
     settle(window, 0.8)
 
     # Unlock page (after a lock), and with a wrong passphrase.

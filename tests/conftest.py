@@ -63,6 +63,23 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def notifier(request: pytest.FixtureRequest) -> Iterator[object]:
+    """GUI tests (those using qtbot) get a recording notifier instead of real message boxes and
+    file dialogs: every message is recorded and questions take scripted answers. Other tests
+    get None and never import Qt."""
+    if "qtbot" not in request.fixturenames:
+        yield None
+        return
+    from tests.helpers.notifier import RecordingNotifier
+    from ui import notifier as notifier_module
+
+    recording = RecordingNotifier()
+    previous = notifier_module.install(recording)
+    yield recording
+    notifier_module.install(previous)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(FIXED_NOW)

@@ -101,7 +101,7 @@ def test_model_drops_pages_for_an_old_scope_and_shows_erased_people(qtbot, worke
     assert model.headerData(1, Qt.Orientation.Horizontal) == "What"
     assert model.data(model.index(1, 1)) == "Added"
     box: dict[str, object] = {}
-    worker.call(lambda v: v.people.delete(ids["ada"]), lambda r: box.setdefault("done", True))
+    worker.call(lambda v: v.people.delete(ids["ada"]), lambda r: box.setdefault("done", True), context=None)
     qtbot.waitUntil(lambda: "done" in box, timeout=WAIT_MS)
     viewer_model = AuditModel(worker)
     viewer_model.set_scope(ExportScope(person=ids["ada"]))
@@ -121,8 +121,7 @@ def window(qtbot, clock, tmp_path):
             install(win)
         win.show()
         win.start()
-        win.worker.open(vault_path, raw_key=key, on_result=win.unlock_page._opened,
-                        on_error=win.unlock_page._failed)
+        win.unlock_page.unlock_with_key(key)
         qtbot.waitUntil(lambda: win.is_unlocked, timeout=WAIT_MS)
         idle(qtbot, win.worker)
         made.append(win)
@@ -202,7 +201,7 @@ def test_export_progress_and_cancel_leave_no_file(qtbot, window, vault_path, tem
     win = window(vault_path, template_vault[1])
     viewer = open_viewer(qtbot, win)
     steps: list[tuple[int, int]] = []
-    viewer._progress.moved.connect(lambda done, total: steps.append((done, total)))
+    viewer.export_progressed.connect(lambda done, total: steps.append((done, total)))
 
     out = tmp_path / "all.csv"
     with qtbot.waitSignal(viewer.exported, timeout=60_000):
@@ -216,7 +215,7 @@ def test_export_progress_and_cancel_leave_no_file(qtbot, window, vault_path, tem
     qtbot.waitUntil(lambda: bool(steps), timeout=WAIT_MS)
     viewer.cancel_button.click()
     idle(qtbot, win.worker)
-    assert "Cancelled" in viewer.last_error
+    assert "Cancelled" in viewer.message.text()
     assert not cancelled.exists()
     assert not any(p.name.startswith(".cancelled.jsonl") for p in tmp_path.iterdir())
     assert all(b.isEnabled() for b in viewer.export_buttons.values())
@@ -276,3 +275,31 @@ def test_person_activity_tab_uses_the_lazy_audit_model(qtbot, window, vault_path
     with qtbot.waitSignal(win.locked, timeout=WAIT_MS):
         win.lock()
     assert tab.model.rowCount() == 0
+
+
+def test_an_export_cut_short_by_a_lock_does_not_block_the_next_one(qtbot, window, vault_path, template_vault,
+                                                                    clock, tmp_path):
+    """Lock drops the export's result; the viewer must not wait for it after the next unlock."""
+    import threading
+
+    seed(vault_path, template_vault[1], clock, tmp_path)
+    win = window(vault_path, template_vault[1])
+    viewer = open_viewer(qtbot, win)
+    gate, parked = threading.Event(), threading.Event()
+    win.worker.call(lambda v: (parked.set(), gate.wait(WAIT_MS / 1000)), context=None)
+    assert parked.wait(WAIT_MS / 1000)
+    first = tmp_path / "first.jsonl"
+    viewer.export_to(first, "jsonl")  # queued behind the gate
+    assert viewer.cancel_button.isVisible()
+    win.lock()
+    gate.set()
+    idle(qtbot, win.worker)
+    assert not first.exists()  # cancelled before it wrote anything
+    win.unlock_page.unlock_with_key(template_vault[1])
+    qtbot.waitUntil(lambda: win.is_unlocked, timeout=WAIT_MS)
+    viewer = open_viewer(qtbot, win)
+    assert all(b.isEnabled() for b in viewer.export_buttons.values())
+    second = tmp_path / "second.jsonl"
+    with qtbot.waitSignal(viewer.exported, timeout=WAIT_MS):
+        viewer.export_to(second, "jsonl")
+    assert second.exists()

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from ui.clipboard import CONCEAL_MIME
 from ui.main_window import MainWindow
-from ui.prompts import PROMPTS
 from ui.settings import UiSettings
 from ui.worker import VaultWorker
 from vault.config import AppConfig
@@ -64,10 +63,9 @@ def make_window(qtbot, clock, tmp_path: Path, monkeypatch) -> Iterator:
 
 
 def unlock_by_key(qtbot, window: MainWindow, key: bytes) -> None:
-    """Unlock through the unlock page's own callback, skipping the KDF (not under test here)."""
+    """Unlock through the unlock page's public raw-key entry, skipping the KDF (not under test here)."""
     assert window.stack.currentWidget() is window.unlock_page
-    window.worker.open(window.vault_path, raw_key=key, on_result=window.unlock_page._opened,
-                       on_error=window.unlock_page._failed)
+    window.unlock_page.unlock_with_key(key)
     qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=WAIT_MS)
 
 
@@ -346,7 +344,7 @@ def test_validation_message_sits_beside_the_wrong_field(qtbot, make_window, vaul
     dialog.reject()
 
 
-def test_copying_a_do_not_contact_point_asks_first(qtbot, make_window, vault_path, template_vault):
+def test_copying_a_do_not_contact_point_asks_first(qtbot, make_window, vault_path, template_vault, notifier):
     window = make_window(vault_path)
     unlock_by_key(qtbot, window, template_vault[1])
     add_person_by_dialog(qtbot, window, "Grace Hopper", "grace@navy.example")
@@ -358,16 +356,16 @@ def test_copying_a_do_not_contact_point_asks_first(qtbot, make_window, vault_pat
                     and profile.points_model.point(0).outreach == "do-not-contact", timeout=WAIT_MS)
     profile.points.selectRow(0)
     QGuiApplication.clipboard().setText("something of the user's")
-    PROMPTS.set_next_answer(False)
+    notifier.answer(False)
     assert not profile.copy_selected()
-    assert PROMPTS.asked[-1] == "Do not contact"
+    assert notifier.questions[-1] == "Do not contact"
     assert QGuiApplication.clipboard().text() == "something of the user's"
-    PROMPTS.set_next_answer(True)
+    notifier.answer(True)
     assert profile.copy_selected()
     assert QGuiApplication.clipboard().text() == "grace@navy.example"
     # Cleared after the configured time, but only while it still holds our copy.
     profile.clipboard.clear_after_seconds = 1
-    PROMPTS.set_next_answer(True)
+    notifier.answer(True)
     assert profile.copy_selected()
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == "", timeout=5000)
 
@@ -384,7 +382,7 @@ def test_sidebar_views_and_tags(qtbot, make_window, vault_path, template_vault):
         return True
 
     with qtbot.waitSignal(window.worker.data_changed, timeout=WAIT_MS):
-        window.worker.call(seed, lambda _: window.worker.notify_changed(""))
+        window.worker.call(seed, lambda _: window.worker.notify_changed(""), context=None)
     ws = window.workspace
     qtbot.waitUntil(lambda: ws.model.rowCount() == 2 and ws.tags_item.childCount() == 1, timeout=WAIT_MS)
     ws.sidebar.setCurrentItem(ws._view_items["contacts"])
@@ -407,7 +405,7 @@ def test_header_sorts_by_name_organisation_and_last_change_only(qtbot, make_wind
         vault.people.add(PersonFields(full_name="Amy Zulu", organisation="Alpha"))
         return True
 
-    window.worker.call(seed, lambda _: window.worker.notify_changed(""))
+    window.worker.call(seed, lambda _: window.worker.notify_changed(""), context=None)
     ws = window.workspace
     qtbot.waitUntil(lambda: ws.model.rowCount() == 2 and not ws.model.loading, timeout=WAIT_MS)
     assert ws.model.data(ws.model.index(0, 0)) == "Zed Able"  # family name first: Able < Zulu
@@ -454,7 +452,7 @@ def test_documents_tab_text_preview_default_and_sharing(qtbot, make_window, vaul
     assert "not a supported document" in documents.message.text()
 
 
-def test_contact_point_dialog_validates_and_adds(qtbot, make_window, vault_path, template_vault):
+def test_contact_point_dialog_validates_and_adds(qtbot, make_window, vault_path, template_vault, notifier):
     window = make_window(vault_path)
     unlock_by_key(qtbot, window, template_vault[1])
     add_person_by_dialog(qtbot, window, "Lukas Novak")
@@ -478,9 +476,9 @@ def test_contact_point_dialog_validates_and_adds(qtbot, make_window, vault_path,
     point = profile.points_model.point(0)
     assert point.value == "+420601123456" and point.source == "old-document"
     profile.points.selectRow(0)
-    PROMPTS.set_next_answer(False)
+    notifier.answer(False)
     assert not profile.copy_selected()
-    assert PROMPTS.asked[-1] == "Taken from an old document"
+    assert notifier.questions[-1] == "Taken from an old document"
 
 
 def test_damaged_vault_offers_the_latest_backup_directly(qtbot, make_window, vault_path, template_vault, tmp_path):

@@ -45,7 +45,7 @@ def worker(qtbot, vault_path: Path, template_vault, clock, tmp_path: Path) -> It
 
 def run(qtbot, worker: VaultWorker, fn):
     box: dict[str, object] = {}
-    worker.call(fn, lambda value: box.setdefault("value", value), lambda error: box.setdefault("error", error))
+    worker.call(fn, lambda value: box.setdefault("value", value), lambda error: box.setdefault("error", error), context=None)
     qtbot.waitUntil(lambda: box != {}, timeout=WAIT_MS)
     assert "error" not in box, box.get("error")
     return box["value"]

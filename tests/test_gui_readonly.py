@@ -29,14 +29,14 @@ def test_read_only_vault_shows_a_notice_and_refuses_writes(qtbot, clock, tmp_pat
     qtbot.addWidget(window)
     window.show()
     window.start()
-    worker.open(vault_path, raw_key=template_vault[1], on_result=window.unlock_page._opened)
+    window.unlock_page.unlock_with_key(template_vault[1])
     qtbot.waitUntil(lambda: window.is_unlocked and not worker.busy, timeout=WAIT_MS)
     assert window.readonly_notice.isVisible()
     assert "Read-only" in window.readonly_notice.text()
     assert "(read-only)" in window.windowTitle()
     errors: list[Exception] = []
     worker.call(lambda vault: vault.people.add(PersonFields(full_name="Should Not Land")),
-                on_error=errors.append)
+                on_error=errors.append, context=None)
     qtbot.waitUntil(lambda: bool(errors), timeout=WAIT_MS)
     assert isinstance(errors[0], VaultReadOnly)
     window.lock()

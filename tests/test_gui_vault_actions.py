@@ -33,13 +33,13 @@ def window(qtbot, clock, tmp_path: Path, vault_path: Path, template_vault, monke
     qtbot.addWidget(win)
     win.show()
     win.start()
-    worker.open(vault_path, raw_key=template_vault[1], on_result=win.unlock_page._opened)
+    win.unlock_page.unlock_with_key(template_vault[1])
     qtbot.waitUntil(lambda: win.is_unlocked and not worker.busy, timeout=WAIT_MS)
     yield win
     win.close()
 
 
-def test_backup_and_check_run_on_the_worker_with_progress(qtbot, window, tmp_path, template_vault):
+def test_backup_and_check_run_on_the_worker_with_progress(qtbot, window, tmp_path, template_vault, notifier):
     target = tmp_path / "copies" / "backup.cvault"
     target.parent.mkdir()
     window.backup(target)
@@ -50,7 +50,7 @@ def test_backup_and_check_run_on_the_worker_with_progress(qtbot, window, tmp_pat
     copy.close()
 
     window.check_action.trigger()
-    qtbot.waitUntil(lambda: "healthy" in window.last_message, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "healthy" in notifier.last_message, timeout=WAIT_MS)
 
 
 def test_change_passphrase_then_unlock_with_the_new_one(qtbot, window):

@@ -37,8 +37,7 @@ def window(qtbot, vault_path, template_vault, clock, tmp_path) -> Iterator[MainW
     qtbot.addWidget(made)
     made.show()
     made.start()
-    worker.open(vault_path, raw_key=template_vault[1], on_result=made.unlock_page._opened,
-                on_error=made.unlock_page._failed)
+    made.unlock_page.unlock_with_key(template_vault[1])
     qtbot.waitUntil(lambda: made.is_unlocked and not made.workspace.model.loading, timeout=WAIT_MS)
     yield made
     made.close()
@@ -46,7 +45,7 @@ def window(qtbot, vault_path, template_vault, clock, tmp_path) -> Iterator[MainW
 
 def run_on_worker(qtbot, window: MainWindow, fn):
     box: list[object] = []
-    window.worker.call(fn, box.append)
+    window.worker.call(fn, box.append, context=None)
     qtbot.waitUntil(lambda: bool(box), timeout=WAIT_MS)
     return box[0]
 

@@ -7,7 +7,6 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from tests.test_import_gui import WAIT_MS, run_on_worker, shot
 from ui.main_window import MainWindow
@@ -41,8 +40,7 @@ def window(qtbot, seeded, vault_path, template_vault, clock, tmp_path) -> Iterat
     qtbot.addWidget(made)
     made.show()
     made.start()
-    worker.open(vault_path, raw_key=template_vault[1], on_result=made.unlock_page._opened,
-                on_error=made.unlock_page._failed)
+    made.unlock_page.unlock_with_key(template_vault[1])
     qtbot.waitUntil(lambda: made.is_unlocked and not made.workspace.model.loading, timeout=WAIT_MS)
     yield made
     made.close()
@@ -89,7 +87,7 @@ def test_retention_queue_and_erase_from_it(qtbot, window, seeded) -> None:
     assert view.table.rowCount() == 0 and view.items == []
 
 
-def test_outreach_tab_warns_and_asks_before_do_not_contact(qtbot, window, seeded, monkeypatch) -> None:
+def test_outreach_tab_warns_and_asks_before_do_not_contact(qtbot, window, seeded, notifier) -> None:
     tab = window.contacts.outreach_tab
     window.workspace.show_person(seeded["pat"])
     qtbot.waitUntil(lambda: len(tab.points) == 3, timeout=WAIT_MS)
@@ -104,8 +102,7 @@ def test_outreach_tab_warns_and_asks_before_do_not_contact(qtbot, window, seeded
     qtbot.waitUntil(lambda: tab.table.rowCount() == 1, timeout=WAIT_MS)
     assert tab.table.item(0, 3).text() == "+14155550111"
 
-    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    notifier.answer(False, True)
     tab.point.setCurrentIndex(next(i for i in range(tab.point.count()) if "DO NOT" in tab.point.itemText(i)))
     tab.log_button.click()
     assert tab.status.text() == "Not logged." and tab.table.rowCount() == 1
@@ -125,7 +122,7 @@ def test_outreach_tab_warns_and_asks_before_do_not_contact(qtbot, window, seeded
     assert tab.table.rowCount() == 0 and tab.points == [] and tab.warnings.text() == ""
 
 
-def test_export_actions(qtbot, window, seeded, tmp_path) -> None:
+def test_export_actions(qtbot, window, seeded, tmp_path, notifier) -> None:
     window.workspace.show_person(seeded["pat"])
     qtbot.waitUntil(lambda: window.current_person_uuid() == seeded["pat"], timeout=WAIT_MS)
     window.contacts.export_action.trigger()
@@ -144,5 +141,4 @@ def test_export_actions(qtbot, window, seeded, tmp_path) -> None:
     qtbot.waitUntil(lambda: (tmp_path / "pat.zip").exists(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=WAIT_MS)
     assert "person.json" in zipfile.ZipFile(tmp_path / "pat.zip").namelist()
-    for box in window.findChildren(QMessageBox):
-        box.close()
+    assert "plaintext copy" in notifier.last_message

@@ -82,7 +82,7 @@ def test_wizard_cannot_reach_save_without_authorisation_and_then_writes_a_verifi
     assert wizard.currentPage() is page
     refused: list[list[object]] = []
     worker.call(lambda v: audit.query_events(v.conn, subject_ids=[ids["person"]], actions=["share.refused"]),
-                refused.append)
+                refused.append, context=None)
     qtbot.waitUntil(lambda: bool(refused), timeout=WAIT_MS)
     assert [e.details["condition"] for e in refused[0]] == ["no-authorisation"]
 
@@ -152,8 +152,7 @@ def test_main_window_has_sharing_tabs_and_lock_empties_them(qtbot, vault_path, t
     qtbot.addWidget(window)
     window.show()
     window.start()
-    worker.open(vault_path, raw_key=template_vault[1], on_result=window.unlock_page._opened,
-                on_error=window.unlock_page._failed)
+    window.unlock_page.unlock_with_key(template_vault[1])
     qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=WAIT_MS)
     tabs = window.workspace.detail.tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]
@@ -227,7 +226,7 @@ def test_recipients_manager_and_introduction_requests(qtbot, worker, vault_path,
     done: list[object] = []
     worker.call(lambda v: v.authorisations.log(ids["person"], organisation="Initech", scope=["email"],
                                                purpose="intro", method="phone", obtained_at="2026-02-01"),
-                done.append)
+                done.append, context=None)
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
     intros.reload()
     qtbot.waitUntil(lambda: intros.table.item(0, 0) is not None and intros.table.item(0, 0).text() == "authorised",
@@ -235,7 +234,7 @@ def test_recipients_manager_and_introduction_requests(qtbot, worker, vault_path,
 
 
 def test_share_action_warns_about_the_represent_window_before_and_after_saving(
-        qtbot, vault_path, template_vault, clock, tmp_path):
+        qtbot, vault_path, template_vault, clock, tmp_path, notifier):
     ids = seed(vault_path, template_vault[1], clock, tmp_path)
     with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "c")) as v:
         v.authorisations.log(ids["person"], organisation="Acme", scope=["resume"], purpose="Role", method="email",
@@ -246,8 +245,7 @@ def test_share_action_warns_about_the_represent_window_before_and_after_saving(
     qtbot.addWidget(window)
     window.show()
     window.start()
-    worker.open(vault_path, raw_key=template_vault[1], on_result=window.unlock_page._opened,
-                on_error=window.unlock_page._failed)
+    window.unlock_page.unlock_with_key(template_vault[1])
     qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=WAIT_MS)
     window.workspace.show_person(ids["person"])
     qtbot.waitUntil(lambda: window.current_person_uuid() == ids["person"], timeout=WAIT_MS)
@@ -269,13 +267,13 @@ def test_share_action_warns_about_the_represent_window_before_and_after_saving(
     qtbot.waitUntil(lambda: window.sharing.shares_tab.table.rowCount() == 2, timeout=WAIT_MS)
     # Tools ▸ Verify / Import share package (file chosen, dialog skipped).
     window.sharing.verify_package_file(str(tmp_path / "second.zip"))
-    qtbot.waitUntil(lambda: "VALID" in window.sharing.last_message, timeout=WAIT_MS)
-    assert "NOT VALID" not in window.sharing.last_message
+    qtbot.waitUntil(lambda: "VALID" in notifier.last_message, timeout=WAIT_MS)
+    assert "NOT VALID" not in notifier.last_message
     window.sharing.import_package_file(str(tmp_path / "second.zip"))
-    qtbot.waitUntil(lambda: window.sharing.last_message.startswith("Package imported"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: notifier.last_message.startswith("Package imported"), timeout=WAIT_MS)
     imported: list[list[object]] = []
     worker.call(lambda v: v.conn.execute("SELECT sharing_policy FROM people WHERE origin LIKE 'package:%'")
-                .fetchall(), imported.append)
+                .fetchall(), imported.append, context=None)
     qtbot.waitUntil(lambda: bool(imported), timeout=WAIT_MS)
     assert imported[0] == [("locked",)]
     window.close()

@@ -58,7 +58,7 @@ def window(qtbot, vault: Vault, vault_path: Path, template_vault: tuple[Path, by
     main.resize(1320, 820)
     main.show()
     main.start()
-    main.worker.open(vault_path, raw_key=template_vault[1], on_result=main.unlock_page._opened)
+    main.unlock_page.unlock_with_key(template_vault[1])
     qtbot.waitUntil(lambda: main.is_unlocked and not main.workspace.model.loading, timeout=WAIT_MS)
     main.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is main, timeout=WAIT_MS)

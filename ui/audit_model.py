@@ -97,7 +97,7 @@ class AuditModel(ListTableModel[EventRow]):
             return
         generation = self._generation
         self.worker.call(lambda v: count_scope(v.conn, scope),
-                         lambda total: self._got_total(generation, total), self._error)
+                         lambda total: self._got_total(generation, total), self._error, context=self)
         self.fetchMore(QModelIndex())
 
     def refresh(self) -> None:
@@ -151,7 +151,7 @@ class AuditModel(ListTableModel[EventRow]):
                 self._exhausted = True
                 self._error(error)
 
-        self.worker.call(lambda v: page_events(v, scope, before, limit), arrived, failed)
+        self.worker.call(lambda v: page_events(v, scope, before, limit), arrived, failed, context=self)
 
     # --- compatibility with the person Activity tab -----------------------------------------
 

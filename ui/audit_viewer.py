@@ -2,17 +2,16 @@
 table, a chain status badge, and exports to JSON Lines, CSV and PDF with progress.
 
 Opened from Tools ▸ Audit trail (``install(window)`` adds the menu action). Everything that
-touches the vault runs on the vault worker; export progress comes back through a signal and
-Cancel stops the export between batches, leaving no file behind.
+touches the vault runs on the vault worker; the export runs through ``call_with_progress``, and
+Cancel stops it between batches, leaving no file behind.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,7 +38,8 @@ from vault.errors import Cancelled, VaultError
 
 from .audit_model import AuditModel
 from .icons import icon
-from .worker import VaultWorker
+from .notifier import notifier
+from .worker import CancelHandle, ProgressReporter, VaultWorker
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -53,17 +52,12 @@ BADGE_BAD = "background:#fdecea; color:#8e1c14; border:1px solid #ef9a9a; border
 BADGE_BUSY = "background:palette(alternate-base); border:1px solid palette(mid); border-radius:9px; padding:3px 10px;"
 
 
-class _Progress(QObject):
-    """Carries export progress from the worker thread to the GUI thread (queued signal)."""
-
-    moved = Signal(int, int)
-
-
 class AuditViewer(QDialog):
     """Non-modal window over the audit trail. ``clear()`` drops every name and filter (lock)."""
 
     exported = Signal(object)  # ExportResult
     status_changed = Signal(object)  # ChainStatus
+    export_progressed = Signal(int, int)  # events written, events to write (after the bar moved)
 
     def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,11 +66,7 @@ class AuditViewer(QDialog):
         self.resize(1080, 680)
         self.status: ChainStatus | None = None
         self.last_export: ExportResult | None = None
-        self.last_error = ""
-        self._cancel = threading.Event()
-        self._exporting = False
-        self._progress = _Progress(self)
-        self._progress.moved.connect(self._on_progress)
+        self._export: CancelHandle | None = None
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -199,7 +189,7 @@ class AuditViewer(QDialog):
             self.message.setText(f"Showing {name}'s events." if name else "")
             self.model.set_scope(scope)
 
-        self.worker.call(build, done, lambda error: self._show_error(str(error)))
+        self.worker.call(build, done, lambda error: self._show_error(str(error)), context=self)
 
     def reset_filters(self) -> None:
         self.person.clear()
@@ -222,7 +212,7 @@ class AuditViewer(QDialog):
         self.badge.setText("Verifying…")
         self.badge.setStyleSheet(BADGE_BUSY)
         self.worker.call(lambda v: v.verify_audit_chain(), self._show_status,
-                         lambda error: self._show_error(str(error)))
+                         lambda error: self._show_error(str(error)), context=self)
 
     def _show_status(self, status: ChainStatus) -> None:
         self.status = status
@@ -242,23 +232,19 @@ class AuditViewer(QDialog):
     def choose_and_export(self, fmt: str) -> None:
         label, file_filter = next((lbl, flt) for f, lbl, flt in FORMATS if f == fmt)
         suggestion = str(Path.home() / f"audit-trail.{fmt}")
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the audit trail as {label}", suggestion, file_filter)
+        path = notifier().choose_save_file(self, f"Export the audit trail as {label}", suggestion, file_filter)
         if path:
             self.export_to(Path(path), fmt)
 
     def export_to(self, path: Path, fmt: str) -> None:
         """Export what the filters show (the whole trail when none) on the worker, with progress."""
-        if self._exporting:
+        if self._export is not None:
             return
         scope = self.model.scope or ExportScope()
-        self._cancel.clear()
         self._set_exporting(True)
-        progress, cancel = self._progress, self._cancel
 
-        def report(done: int, total: int) -> None:  # runs on the worker thread
-            if cancel.is_set():
-                raise Cancelled()
-            progress.moved.emit(done, total)
+        def export(vault: Any, report: ProgressReporter) -> ExportResult:  # on the worker thread
+            return export_audit(vault, path, fmt, scope, progress=report)
 
         def done(result: ExportResult) -> None:
             self._set_exporting(False)
@@ -272,15 +258,18 @@ class AuditViewer(QDialog):
 
         def failed(error: VaultError) -> None:
             self._set_exporting(False)
-            self._show_error(str(error))
+            self._show_error("Cancelled; no file was written." if isinstance(error, Cancelled) else str(error))
 
-        self.worker.call(lambda v: export_audit(v, path, fmt, scope, progress=report), done, failed)
+        self._export = self.worker.call_with_progress(export, context=self, on_progress=self._on_progress,
+                                                      on_result=done, on_error=failed)
 
     def cancel_export(self) -> None:
-        self._cancel.set()
+        if self._export is not None:
+            self._export.cancel()
 
     def _set_exporting(self, exporting: bool) -> None:
-        self._exporting = exporting
+        if not exporting:
+            self._export = None
         for button in self.export_buttons.values():
             button.setEnabled(not exporting)
         self.progress.setVisible(exporting)
@@ -290,19 +279,20 @@ class AuditViewer(QDialog):
             self.message.setText("Exporting…")
 
     def _on_progress(self, done: int, total: int) -> None:
-        if self._exporting:
+        if self._export is not None:
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
+            self.export_progressed.emit(done, total)
 
     # --- feedback and lock ------------------------------------------------------------------
 
     def _show_error(self, text: str) -> None:
-        self.last_error = text
         self.message.setText(text)
 
     def clear(self) -> None:
         """On lock: no names, filters or results stay in the window."""
-        self._cancel.set()
+        self.cancel_export()
+        self._set_exporting(False)  # its result never arrives (the lock drops it): ready for the next unlock
         self.model.clear()
         self.person.clear()
         self.message.clear()

@@ -89,7 +89,7 @@ class ContactPointDialog(QDialog):
                                                   outreach=outreach, obtained_on=obtained or None)
 
         self.buttons.setEnabled(False)
-        self.worker.call(write, self._saved, self._failed)
+        self.worker.call(write, self._saved, self._failed, context=self)
 
     def _saved(self, _: object) -> None:
         self.worker.notify_changed(self.person_uuid)

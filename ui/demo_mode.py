@@ -90,7 +90,7 @@ class DemoSession:
             self.window.show_error(f"The demo vault could not be built: {self.error}")
             return
         self.window.worker.open(self.demo.path, raw_key=self.demo.raw_key, on_result=self._opened,
-                                on_error=lambda error: self.window.show_error(str(error)))
+                                on_error=lambda error: self.window.show_error(str(error)), context=self.window)
 
     def _opened(self, info: object) -> None:
         page = self.window.unlock_page

@@ -15,7 +15,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,7 +35,7 @@ from vault.store import Vault
 from .documents_model import DocumentsModel
 from .field_errors import error_label
 from .icons import icon
-from .prompts import PROMPTS
+from .notifier import notifier
 from .worker import VaultWorker
 
 
@@ -167,7 +166,7 @@ class DocumentsTab(QWidget):
                 self.table.selectRow(row)
             self._update_buttons()
 
-        self.worker.call(lambda v: v.documents.for_person(person_uuid), show, lambda error: None)
+        self.worker.call(lambda v: v.documents.for_person(person_uuid), show, lambda error: None, context=self)
 
     def clear(self) -> None:
         self.person_uuid = None
@@ -205,7 +204,7 @@ class DocumentsTab(QWidget):
             if generation == self._generation and self.selected_uuid() == document_uuid:
                 self._show_preview(preview)
 
-        self.worker.call(lambda v: load_preview(v, document_uuid), show, self._failed)
+        self.worker.call(lambda v: load_preview(v, document_uuid), show, self._failed, context=self)
 
     def _show_preview(self, preview: PreviewData) -> None:
         self._clear_preview()
@@ -255,7 +254,7 @@ class DocumentsTab(QWidget):
     def _choose_files(self) -> None:
         if self.person_uuid is None:
             return
-        files, _ = QFileDialog.getOpenFileNames(
+        files = notifier().choose_open_files(
             self, "Add documents", str(Path.home()),
             "Documents (*.pdf *.docx *.odt *.rtf *.txt *.md);;All files (*)")
         self.add_files([Path(f) for f in files])
@@ -270,7 +269,7 @@ class DocumentsTab(QWidget):
             self._adding += 1
             self.busy.show()
             self.worker.call(lambda v, p=path: v.documents.add_file(person_uuid, p),
-                             lambda doc, p=person_uuid: self._added(doc, p), self._add_failed)
+                             lambda doc, p=person_uuid: self._added(doc, p), self._add_failed, context=self)
 
     def _added(self, doc: Document, person_uuid: str) -> None:
         self._done_adding()
@@ -320,8 +319,8 @@ class DocumentsTab(QWidget):
 
     def remove_selected(self) -> None:
         doc = self.selected_document()
-        if doc is None or not PROMPTS.confirm(self, "Remove document",
-                                              f"Remove {doc.file_name} from the vault? This cannot be undone."):
+        if doc is None or not notifier().confirm(self, "Remove document",
+                                                 f"Remove {doc.file_name} from the vault? This cannot be undone."):
             return
         self._clear_preview()
         self._write(lambda v: v.documents.remove(doc.uuid), None)
@@ -335,7 +334,7 @@ class DocumentsTab(QWidget):
             if person_uuid:
                 self.worker.notify_changed(person_uuid)
 
-        self.worker.call(fn, done, self._failed)  # type: ignore[arg-type]
+        self.worker.call(fn, done, self._failed, context=self)  # type: ignore[arg-type]
 
     def _failed(self, error: VaultError) -> None:
         self.message.setText(str(error))

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from vault.errors import ValidationError, VaultError
 
 from .field_errors import FieldErrors, error_label
 from .icons import icon
+from .notifier import notifier
 from .strength import estimate
 from .worker import VaultInfo, VaultWorker
 
@@ -161,8 +161,8 @@ class FirstRunPage(QWidget):
         self.errors.clear()
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Where should the vault live?", self.location.text(),
-                                              "Contact Vault (*.cvault)")
+        path = notifier().choose_save_file(self, "Where should the vault live?", self.location.text(),
+                                           "Contact Vault (*.cvault)")
         if path:
             self.location.setText(path if path.endswith(".cvault") else path + ".cvault")
 

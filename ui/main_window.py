@@ -12,6 +12,12 @@ Extension points for other features (keep these names stable):
 - ``register_clearable(obj)``: anything else holding personal data gets ``obj.clear()`` on lock.
 - Signals ``locked``, ``unlocked(VaultInfo)`` and ``person_selected(uuid | None)``;
   ``current_person_uuid()``; ``worker.notify_changed(uuid)`` after a write refreshes the views.
+
+How a feature does its work (the operations layer): vault work goes through
+``worker.call(fn, on_result, on_error, context=widget)`` (or ``worker.call_with_progress`` for
+long, cancellable work), with the widget that owns the callbacks as ``context``, so a closed
+dialog never gets a late callback. Messages, yes/no questions and file choices go through
+``ui.notifier.notifier()``, never through ``QMessageBox`` or ``QFileDialog`` directly.
 """
 
 from __future__ import annotations
@@ -25,11 +31,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QProgressDialog,
     QStackedWidget,
@@ -46,6 +50,7 @@ from .documents_tab import DocumentsTab
 from .first_run_page import FirstRunPage
 from .icons import app_icon, icon
 from .locking import IdleWatcher, ScreenLockWatcher
+from .notifier import notifier
 from .passphrase_dialog import ChangePassphraseDialog
 from .person_dialog import PersonDialog
 from .profile_tab import ProfileTab
@@ -76,8 +81,6 @@ class MainWindow(QMainWindow):
         self.vault_path = vault_path or paths.resolve_vault_path()
         self._clearables: list[Any] = []
         self._progress: QProgressDialog | None = None
-        self.last_error = ""
-        self.last_message = ""
         self.person_dialog: PersonDialog | None = None
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(app_icon())
@@ -258,8 +261,8 @@ class MainWindow(QMainWindow):
         self.unlock_page.passphrase.setFocus()
 
     def _open_existing_from_first_run(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a vault", str(self.vault_path.parent),
-                                              "Contact Vault (*.cvault);;All files (*)")
+        path = notifier().choose_open_file(self, "Open a vault", str(self.vault_path.parent),
+                                           "Contact Vault (*.cvault);;All files (*)")
         if path:
             self.vault_path = Path(path)
             self.show_unlock()
@@ -328,7 +331,7 @@ class MainWindow(QMainWindow):
                 return
             self._show_person_dialog(PersonDialog(self.worker, person, parent=self))
 
-        self.worker.call(lambda v: v.people.get(person_uuid), show)
+        self.worker.call(lambda v: v.people.get(person_uuid), show, context=self)
 
     def _show_person_dialog(self, dialog: PersonDialog) -> None:
         """Open non-blocking (window-modal); ``person_dialog`` is the open one, for tests."""
@@ -369,7 +372,7 @@ class MainWindow(QMainWindow):
             self._close_progress()
             self.show_error(str(error))
 
-        self.worker.call(fn, done, failed)
+        self.worker.call(fn, done, failed, context=self)
 
     def _close_progress(self) -> None:
         if self._progress is not None:
@@ -381,8 +384,8 @@ class MainWindow(QMainWindow):
         """Back up to ``path`` (asked for when not given) behind a progress dialog."""
         if path is None:
             suggestion = self.vault_path.with_name(f"{self.vault_path.stem}-backup.cvault")
-            path, _ = QFileDialog.getSaveFileName(self, "Back up the vault to", str(suggestion),
-                                                  "Contact Vault (*.cvault)")
+            path = notifier().choose_save_file(self, "Back up the vault to", str(suggestion),
+                                               "Contact Vault (*.cvault)")
         if path:
             self.run_with_progress("Writing and verifying the backup…", lambda v: v.backup(path),
                                    lambda p: self.statusBar().showMessage(f"Backup written and verified: {p}", 8000))
@@ -396,11 +399,10 @@ class MainWindow(QMainWindow):
     def check_vault(self) -> None:
         def report(result: CheckReport) -> None:
             if result.ok:
-                self._message(QMessageBox.Icon.Information, "The vault is healthy: both integrity checks passed "
-                              f"and the audit trail is {result.chain.describe()}.")
+                notifier().info(self, "The vault is healthy: both integrity checks passed "
+                                f"and the audit trail is {result.chain.describe()}.")
             else:
-                self._message(QMessageBox.Icon.Warning,
-                              "The check found problems:\n• " + "\n• ".join(result.problems))
+                notifier().warning(self, "The check found problems:\n• " + "\n• ".join(result.problems))
 
         self.run_with_progress("Checking the vault…", lambda v: v.check(), report)
 
@@ -418,24 +420,15 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), self.settings.theme)  # type: ignore[arg-type]
 
     def about(self) -> None:
-        QMessageBox.about(self, f"About {APP_TITLE}",
-                          "<h3>Contact Vault</h3><p>An offline, encrypted vault for recruiters: people, contact "
-                          "details and resumes, shared only with the person's authorisation, with an audit "
-                          "trail nobody can quietly edit.</p>")
+        notifier().about(self, "<h3>Contact Vault</h3><p>An offline, encrypted vault for recruiters: people, "
+                        "contact details and resumes, shared only with the person's authorisation, with an "
+                        "audit trail nobody can quietly edit.</p>", title=f"About {APP_TITLE}")
 
     # --- feedback ---------------------------------------------------------------------------
 
     def show_error(self, message: str) -> None:
         """One sentence in a window-modal box that does not block the caller."""
-        self.last_error = message
-        self._message(QMessageBox.Icon.Warning, message)
-
-    def _message(self, kind: QMessageBox.Icon, text: str) -> QMessageBox:
-        self.last_message = text
-        box = QMessageBox(kind, APP_TITLE, text, QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        return box
+        notifier().error(self, message)
 
     def _busy_changed(self, busy: bool) -> None:
         """Show the busy bar only for work that takes a moment (no flicker on quick reads)."""

@@ -68,7 +68,7 @@ class ChangePassphraseDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.busy.show()
-        self.worker.call(lambda v: v.change_passphrase(new), self._done, self._failed)
+        self.worker.call(lambda v: v.change_passphrase(new), self._done, self._failed, context=self)
 
     def _done(self, _: object) -> None:
         self.busy.hide()

@@ -228,7 +228,7 @@ class PeopleModel(QAbstractTableModel):
             self.failed.emit(str(error))
 
         page = self.page_size
-        self.worker.call(lambda vault: fetch_ids(vault, query, offset, page, with_rows), done, failed)
+        self.worker.call(lambda vault: fetch_ids(vault, query, offset, page, with_rows), done, failed, context=self)
 
     # --- row data, block by block -------------------------------------------------------------
 
@@ -272,7 +272,7 @@ class PeopleModel(QAbstractTableModel):
             self._failed_blocks.add(block)  # no retry loop from every repaint; a reload tries again
             self.failed.emit(str(error))
 
-        self.worker.call(lambda vault: vault.people.rows(ids), done, failed)
+        self.worker.call(lambda vault: vault.people.rows(ids), done, failed, context=self)
 
     def _store_block(self, block: int, ids: list[int], rows: list[PersonRow]) -> None:
         self.rows_fetched += len(rows)

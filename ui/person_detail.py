@@ -99,7 +99,7 @@ class PersonDetail(QWidget):
             if generation == self._generation:
                 self._blank()
 
-        self.worker.call(lambda v: v.people.get(person_uuid), show, failed)
+        self.worker.call(lambda v: v.people.get(person_uuid), show, failed, context=self)
         for tab in self._tabs:
             tab.set_person(person_uuid)  # type: ignore[attr-defined]
 

@@ -165,7 +165,7 @@ class PersonDialog(QDialog):
             return existing
 
         self.buttons.setEnabled(False)
-        self.worker.call(write, self._saved, self._failed)
+        self.worker.call(write, self._saved, self._failed, context=self)
 
     def _saved(self, person_uuid: str) -> None:
         self.buttons.setEnabled(True)

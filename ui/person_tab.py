@@ -53,7 +53,7 @@ class PersonTab(QWidget):
             if generation == self._generation:
                 show(result)
 
-        self.worker.call(fetch, shown, lambda _error: None)
+        self.worker.call(fetch, shown, lambda _error: None, context=self)
 
     def _changed(self, person_uuid: str) -> None:
         if self.person_uuid and person_uuid in ("", self.person_uuid):

@@ -29,8 +29,8 @@ from .clipboard import SecureClipboard
 from .contact_point_dialog import ContactPointDialog
 from .contact_points_model import ContactPointsModel
 from .icons import icon
+from .notifier import notifier
 from .person_dialog import KIND_LABELS, POLICY_LABELS, STATUS_LABELS
-from .prompts import PROMPTS
 from .worker import VaultWorker
 
 
@@ -128,7 +128,7 @@ class ProfileTab(QWidget):
             if generation == self._generation:
                 self._show(person)
 
-        self.worker.call(lambda v: v.people.get(person_uuid), show, lambda error: None)
+        self.worker.call(lambda v: v.people.get(person_uuid), show, lambda error: None, context=self)
 
     def clear(self) -> None:
         self.person_uuid = None
@@ -188,11 +188,11 @@ class ProfileTab(QWidget):
 
     def copy_point(self, point: ContactPoint) -> bool:
         """Copy a value to the clipboard, asking first when the point should not be used."""
-        if point.outreach == "do-not-contact" and not PROMPTS.confirm(
+        if point.outreach == "do-not-contact" and not notifier().confirm(
                 self, "Do not contact",
                 "This person asked not to be contacted this way. Copy it anyway?"):
             return False
-        if point.from_old_document and not PROMPTS.confirm(
+        if point.from_old_document and not notifier().confirm(
                 self, "Taken from an old document",
                 "This detail comes from an old document and may not be meant for you. Copy it anyway?"):
             return False
@@ -214,16 +214,16 @@ class ProfileTab(QWidget):
             return
         outreach = "ok" if point.outreach == "do-not-contact" else "do-not-contact"
         self.worker.call(lambda v: v.people.update_contact_point(point.uuid, outreach=outreach),
-                         lambda _: self.worker.notify_changed(person_uuid), self._failed)
+                         lambda _: self.worker.notify_changed(person_uuid), self._failed, context=self)
 
     def remove_point(self) -> None:
         point, person_uuid = self.selected_point(), self.person_uuid
         if point is None or person_uuid is None:
             return
-        if not PROMPTS.confirm(self, "Remove contact detail", "Remove this contact detail from the person?"):
+        if not notifier().confirm(self, "Remove contact detail", "Remove this contact detail from the person?"):
             return
         self.worker.call(lambda v: v.people.remove_contact_point(point.uuid),
-                         lambda _: self.worker.notify_changed(person_uuid), self._failed)
+                         lambda _: self.worker.notify_changed(person_uuid), self._failed, context=self)
 
     def _failed(self, error: VaultError) -> None:
         self.worker.failed.emit(str(error))

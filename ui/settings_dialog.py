@@ -102,7 +102,7 @@ class SettingsDialog(QDialog):
             return wanted
 
         self.buttons.setEnabled(False)
-        self.worker.call(apply, self._remember_done, self._failed)
+        self.worker.call(apply, self._remember_done, self._failed, context=self)
 
     def _remember_done(self, remembered: bool) -> None:
         from dataclasses import replace

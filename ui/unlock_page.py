@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,11 +30,20 @@ from vault.errors import SchemaTooNew, VaultDamaged, VaultError, VaultNotFound, 
 
 from .field_errors import error_label
 from .icons import app_icon, icon
+from .notifier import notifier
 from .worker import VaultInfo, VaultWorker
 
 
 class UnlockPage(QWidget):
-    unlocked = Signal(object)  # VaultInfo
+    """Unlocks the vault at ``path``; ``unlocked`` says when it is open.
+
+    Public interface (the main window, the demo mode and the tests use only this):
+    ``prepare(path, notice)``, ``submit()`` (the typed passphrase), ``unlock_with_key(raw_key)``,
+    ``unlock_with_remembered_key()``, and the signals below.
+    """
+
+    #: Emitted with the ``VaultInfo`` of the vault just opened, after the page has reset itself.
+    unlocked = Signal(object)
     create_requested = Signal()
 
     def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
@@ -196,7 +204,19 @@ class UnlockPage(QWidget):
         self._set_busy(True)
         self.message.hide()
         self.worker.open(self.path, passphrase, remember_key=self.remember.isChecked(),
-                         on_result=self._opened, on_error=self._failed)
+                         on_result=self._opened, on_error=self._failed, context=self)
+
+    def unlock_with_key(self, raw_key: bytes) -> None:
+        """Unlock with a key derived elsewhere (the demo vault's, or a test's, skipping the KDF).
+
+        Success and failure are reported exactly as for a typed passphrase: ``unlocked`` is
+        emitted, or the page shows the error.
+        """
+        if self.path is None:
+            return
+        self._set_busy(True)
+        self.message.hide()
+        self.worker.open(self.path, raw_key=raw_key, on_result=self._opened, on_error=self._failed, context=self)
 
     def unlock_with_remembered_key(self) -> bool:
         """Try the key kept in the keyring; False when there is none."""
@@ -204,7 +224,8 @@ class UnlockPage(QWidget):
         if key is None or self.path is None:
             return False
         self._set_busy(True)
-        self.worker.open(self.path, raw_key=key, on_result=self._opened, on_error=self._remembered_failed)
+        self.worker.open(self.path, raw_key=key, on_result=self._opened, on_error=self._remembered_failed,
+                         context=self)
         return True
 
     def _opened(self, info: VaultInfo) -> None:
@@ -251,8 +272,8 @@ class UnlockPage(QWidget):
             self.prepare(Path(path))
 
     def _open_other(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a vault", str(self.path.parent if self.path else ""),
-                                              "Contact Vault (*.cvault);;All files (*)")
+        path = notifier().choose_open_file(self, "Open a vault", str(self.path.parent if self.path else ""),
+                                           "Contact Vault (*.cvault);;All files (*)")
         if path:
             self.prepare(Path(path))
 
@@ -267,7 +288,7 @@ class UnlockPage(QWidget):
             self.prepare(latest)
             return
         start = str(self.path.parent) if self.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a backup of the vault", start,
-                                              "Vault backups (*.cvault *.bak);;All files (*)")
+        path = notifier().choose_open_file(self, "Open a backup of the vault", start,
+                                           "Vault backups (*.cvault *.bak);;All files (*)")
         if path:
             self.prepare(Path(path))

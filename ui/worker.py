@@ -7,6 +7,12 @@ submission order, and its result (or typed error) comes back to the GUI thread t
 queued signal, where ``on_result`` / ``on_error`` run. So the key derivation, extraction and
 every query run off the GUI thread, and no two threads ever share the connection.
 
+Every call names a *context*: the ``QObject`` (usually the widget) that owns the callbacks.
+They run only while that object is alive; once it has been destroyed (a dialog closed and
+deleted while its save was in flight) they are dropped, never invoked, so no callback ever
+lands on a deleted widget. ``call_with_progress`` adds progress reports, delivered the same
+way, and returns a ``CancelHandle`` for cooperative cancellation.
+
 Locking bumps an *epoch*: results of work submitted before the lock are dropped instead of
 being delivered into a window that has just been emptied.
 """
@@ -14,22 +20,34 @@ being delivered into a window that has just been emptied.
 from __future__ import annotations
 
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from vault import remember
 from vault.clock import Clock
 from vault.config import AppConfig
-from vault.errors import VaultError, VaultLocked
+from vault.errors import Cancelled, VaultError, VaultLocked
 from vault.store import Vault
 
 ResultCallback = Callable[[Any], None]
 ErrorCallback = Callable[[VaultError], None]
+ProgressCallback = Callable[[int, int], None]
+
+#: Progress reports closer together than this are coalesced (the last one always goes through).
+PROGRESS_INTERVAL_S = 0.03
+
+
+def _alive(context: QObject | None) -> bool:
+    """No context (nothing to outlive), or one whose C++ object has not been destroyed."""
+    return context is None or shiboken6.isValid(context)
 
 
 class UnexpectedFailure(VaultError):
@@ -63,10 +81,70 @@ class _Job:
     fn: Callable[[_Executor], Any]
 
 
+@dataclass
+class _Pending:
+    """What the GUI side keeps for a job in flight: its callbacks and the object owning them."""
+
+    on_result: ResultCallback | None
+    on_error: ErrorCallback | None
+    context: QObject | None  # None only for callbacks that touch no widget
+    on_progress: ProgressCallback | None = None
+
+    def alive(self) -> bool:
+        """True while the callbacks may run."""
+        return _alive(self.context)
+
+
+class CancelHandle:
+    """Asks a ``call_with_progress`` job to stop; the job stops at its next progress report.
+
+    Cancellation is cooperative: the core function must report progress (an import does, per
+    row; an audit export, per thousand events) and roll back or remove its output when the
+    report raises ``Cancelled``. A job that has already finished is not affected.
+    """
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass
+class ProgressReporter:
+    """Handed to a ``call_with_progress`` function; call it as ``report(done, total)``.
+
+    It runs on the worker thread: it raises ``Cancelled`` once cancel was asked for, and
+    otherwise sends the numbers to the GUI thread (coalesced, so a per-row report does not
+    flood the event queue). It returns True, so it also fits cores whose progress callback
+    may return False to stop.
+    """
+
+    job_id: int
+    handle: CancelHandle
+    emit: Callable[[int, int, int], None]
+    _last: float = field(default=0.0)
+
+    def __call__(self, done: int, total: int) -> bool:
+        if self.handle.cancelled:
+            raise Cancelled()
+        now = time.monotonic()
+        if done >= total or done == 0 or now - self._last >= PROGRESS_INTERVAL_S:
+            self._last = now
+            self.emit(self.job_id, done, total)
+        return True
+
+
 class _Executor(QObject):
     """Lives on the worker thread; the only holder of the open vault."""
 
     done = Signal(int, int, bool, object)  # job id, epoch, ok, result or error
+    progressed = Signal(int, int, int)  # job id, done, total
 
     def __init__(self) -> None:
         super().__init__()
@@ -120,10 +198,11 @@ class VaultWorker(QObject):
         self._executor.moveToThread(self._thread)
         self._submit.connect(self._executor.run)
         self._executor.done.connect(self._on_done)
+        self._executor.progressed.connect(self._on_progress)
         self._thread.start()
         self._next_id = 0
         self._epoch = 0
-        self._pending: dict[int, tuple[ResultCallback | None, ErrorCallback | None]] = {}
+        self._pending: dict[int, _Pending] = {}
         self.info: VaultInfo | None = None
 
     # --- state ------------------------------------------------------------------------------
@@ -139,33 +218,64 @@ class VaultWorker(QObject):
     # --- submitting work --------------------------------------------------------------------
 
     def call(self, fn: Callable[[Vault], Any], on_result: ResultCallback | None = None,
-             on_error: ErrorCallback | None = None) -> int:
-        """Run ``fn(vault)`` on the worker thread; callbacks run later on the GUI thread."""
-        return self._run(lambda ex: fn(ex.require()), on_result, on_error)
+             on_error: ErrorCallback | None = None, *, context: QObject | None) -> int:
+        """Run ``fn(vault)`` on the worker thread; callbacks run later on the GUI thread.
+
+        ``context`` is the object the callbacks belong to (pass the widget that made the call):
+        they run only while it is alive and are dropped once it has been destroyed. Pass
+        ``None`` only for callbacks that touch no widget (they then always run).
+        """
+        return self._run(lambda ex: fn(ex.require()), on_result, on_error, context=context)
+
+    def call_with_progress(self, fn: Callable[[Vault, ProgressReporter], Any], *, context: QObject,
+                           on_progress: ProgressCallback | None = None,
+                           on_result: ResultCallback | None = None,
+                           on_error: ErrorCallback | None = None) -> CancelHandle:
+        """Like ``call``, for long work: ``fn(vault, report)`` calls ``report(done, total)``.
+
+        ``on_progress(done, total)`` runs on the GUI thread, bound to ``context`` like the other
+        callbacks. The returned handle's ``cancel()`` makes the next ``report`` raise
+        ``Cancelled``, which reaches ``on_error`` after the core has undone its work.
+        """
+        handle = CancelHandle(self._next_id + 1)
+        reporter = ProgressReporter(handle.job_id, handle, self._executor.progressed.emit)
+        job_id = self._run(lambda ex: fn(ex.require(), reporter), on_result, on_error, context=context,
+                           on_progress=on_progress)
+        assert job_id == handle.job_id
+        return handle
 
     def _run(self, fn: Callable[[_Executor], Any], on_result: ResultCallback | None,
-             on_error: ErrorCallback | None) -> int:
+             on_error: ErrorCallback | None, *, context: QObject | None = None,
+             on_progress: ProgressCallback | None = None) -> int:
         self._next_id += 1
         job = _Job(self._next_id, self._epoch, fn)
         was_busy = self.busy
-        self._pending[job.job_id] = (on_result, on_error)
+        self._pending[job.job_id] = _Pending(on_result, on_error, context, on_progress)
         if not was_busy:
             self.busy_changed.emit(True)
         self._submit.emit(job)
         return job.job_id
 
+    @Slot(int, int, int)
+    def _on_progress(self, job_id: int, done: int, total: int) -> None:
+        pending = self._pending.get(job_id)
+        if pending is not None and pending.on_progress is not None and pending.alive():
+            pending.on_progress(done, total)
+
     @Slot(int, int, bool, object)
     def _on_done(self, job_id: int, epoch: int, ok: bool, value: object) -> None:
-        on_result, on_error = self._pending.pop(job_id, (None, None))
+        pending = self._pending.pop(job_id, None)
         if not self._pending:
             self.busy_changed.emit(False)
-        if epoch != self._epoch:
+        if pending is None or epoch != self._epoch:
             return  # submitted before a lock: its result must not reach an emptied window
+        if not pending.alive():
+            return  # its owner was destroyed while the job ran: nobody is left to tell
         if ok:
-            if on_result is not None:
-                on_result(value)
-        elif on_error is not None:
-            on_error(value)  # type: ignore[arg-type]
+            if pending.on_result is not None:
+                pending.on_result(value)
+        elif pending.on_error is not None:
+            pending.on_error(value)  # type: ignore[arg-type]
         elif not isinstance(value, VaultLocked):  # a late call after a lock: nothing to tell
             self.failed.emit(str(value))
 
@@ -179,19 +289,36 @@ class VaultWorker(QObject):
             remembered=remember.recall(vault.uuid) is not None,
         )
 
-    def _after_open(self, on_result: ResultCallback | None) -> ResultCallback:
+    def _after_open(self, on_result: ResultCallback | None, context: QObject | None) -> ResultCallback:
+        """The worker learns of the open vault in any case; ``on_result`` only while ``context`` lives."""
+
         def deliver(info: VaultInfo) -> None:
             self.info = info
             self.opened.emit(info)
-            if on_result is not None:
+            if on_result is not None and _alive(context):
                 on_result(info)
+
+        return deliver
+
+    @staticmethod
+    def _bound_error(on_error: ErrorCallback | None, context: QObject | None) -> ErrorCallback | None:
+        if on_error is None or context is None:
+            return on_error
+
+        def deliver(error: VaultError) -> None:
+            if _alive(context):
+                on_error(error)
 
         return deliver
 
     def open(self, path: str | Path, passphrase: str | None = None, *, raw_key: bytes | None = None,
              remember_key: bool = False, on_result: ResultCallback | None = None,
-             on_error: ErrorCallback | None = None) -> int:
-        """Unlock on the worker (the KDF runs there); optionally remember the derived key."""
+             on_error: ErrorCallback | None = None, context: QObject | None = None) -> int:
+        """Unlock on the worker (the KDF runs there); optionally remember the derived key.
+
+        ``on_result``/``on_error`` are bound to ``context`` as in ``call``; ``opened`` is
+        emitted whatever became of the context.
+        """
         clock, config = self.clock, self.config
 
         def job(ex: _Executor) -> VaultInfo:
@@ -205,11 +332,11 @@ class VaultWorker(QObject):
                     pass  # the vault is open either way; the settings page shows the keyring state
             return self._opened_info(vault)
 
-        return self._run(job, self._after_open(on_result), on_error)
+        return self._run(job, self._after_open(on_result, context), self._bound_error(on_error, context))
 
     def create(self, path: str | Path, passphrase: str, *, owner_name: str, organisation: str = "",
                email: str = "", remember_key: bool = False, on_result: ResultCallback | None = None,
-               on_error: ErrorCallback | None = None) -> int:
+               on_error: ErrorCallback | None = None, context: QObject | None = None) -> int:
         """Create a vault on the worker and keep it open."""
         clock, config = self.clock, self.config
 
@@ -225,7 +352,7 @@ class VaultWorker(QObject):
                     pass  # the vault exists either way; the settings page shows the keyring state
             return self._opened_info(vault)
 
-        return self._run(job, self._after_open(on_result), on_error)
+        return self._run(job, self._after_open(on_result, context), self._bound_error(on_error, context))
 
     def lock(self, on_done: Callable[[], None] | None = None) -> None:
         """Drop pending results, close the vault on the worker, then emit ``closed``."""

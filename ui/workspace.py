@@ -196,7 +196,7 @@ class Workspace(QWidget):
             self.sidebar.blockSignals(False)
             self.tags_item.setExpanded(True)
 
-        self.worker.call(_view_counts, show, lambda error: None)
+        self.worker.call(_view_counts, show, lambda error: None, context=self)
 
     def _sidebar_changed(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         if item is None or not self.worker.is_open:

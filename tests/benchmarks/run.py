@@ -74,7 +74,7 @@ DATASET = (
     "process through extraction.extract_many (one limited child per batch of 40, CPU limit reset per "
     "document, 2 batches in parallel), stored with DocumentService.add_bytes inside one transaction per "
     "1,000. Authorisations: AuthorisationService.log (resume + email, 40 recipients in 15 organisations). "
-    "Shares: package.build_share, each a real signed, stamped package (file then deleted). Audit: the "
+    "Shares: sharing.build_share, each a real signed, stamped package (file then deleted). Audit: the "
     "events of all the above plus bulk events (document.viewed, person.updated, outreach.logged, "
     "tag.added on random people) appended through Vault.record in transactions of 50,000 until the "
     "chain holds at least the target count."

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ui.notifier import notifier
 
 from .erase_dialog import EraseDialog
 from .export_dialog import ExportDialog
@@ -33,7 +34,6 @@ class ContactsUi:
         self.wizard: ImportWizard | None = None
         self.export_dialog: ExportDialog | None = None
         self.erase_dialog: EraseDialog | None = None
-        self.message: QMessageBox | None = None
         self.intake: ResumeIntake | None = None
         self.outreach_tab = window.add_person_tab("Outreach", OutreachTab)
         self.retention = window.add_sidebar_view("Retention review", RetentionView)
@@ -72,8 +72,8 @@ class ContactsUi:
         """Read a resume locally and open the new-person form prefilled from it."""
         if not self.window.is_unlocked:
             return None
-        path = path or QFileDialog.getOpenFileName(self.window, "New person from resume", "",
-                                                   "Resumes (*.pdf *.docx *.odt *.rtf *.txt);;All files (*)")[0]
+        path = path or notifier().choose_open_file(self.window, "New person from resume", "",
+                                                   "Resumes (*.pdf *.docx *.odt *.rtf *.txt);;All files (*)")
         if not path:
             return None
         self.intake = ResumeIntake(self.window.worker, path, self.window)
@@ -84,7 +84,8 @@ class ContactsUi:
         person_uuid = self.window.current_person_uuid()
         if not person_uuid or not self.window.is_unlocked:
             return
-        self.window.worker.call(lambda v: v.people.get(person_uuid), then)  # type: ignore[arg-type]
+        self.window.worker.call(lambda v: v.people.get(person_uuid), then,  # type: ignore[arg-type]
+                                context=self.window)
 
     def export_vcard(self) -> None:
         if not self.window.is_unlocked:
@@ -104,19 +105,16 @@ class ContactsUi:
 
     def export_person(self, path: str = "") -> None:
         def ask(person: object) -> None:
-            target = path or QFileDialog.getSaveFileName(
+            target = path or notifier().choose_save_file(
                 self.window, f"Everything about {person.full_name}",  # type: ignore[attr-defined]
-                f"{person.full_name}.zip", "Zip archive (*.zip)")[0]  # type: ignore[attr-defined]
+                f"{person.full_name}.zip", "Zip archive (*.zip)")  # type: ignore[attr-defined]
             if not target:
                 return
             uuid = person.uuid  # type: ignore[attr-defined]
 
             def written(out: object) -> None:
-                # Not the static QMessageBox.information: it would block inside the worker's callback.
-                self.message = QMessageBox(QMessageBox.Icon.Information, "Subject access export",
-                                           f"Wrote {out}. It is a plaintext copy: hand it to the person securely.",
-                                           QMessageBox.StandardButton.Ok, self.window)
-                self.message.open()
+                notifier().info(self.window, f"Wrote {out}. It is a plaintext copy: hand it to the person "
+                                "securely.", title="Subject access export")
 
             self.window.run_with_progress("Collecting everything held about this person…",
                                           lambda v: v.privacy.export_person(uuid, target), written)
@@ -132,7 +130,7 @@ class ContactsUi:
         self._selected(show)
 
     def clear(self) -> None:
-        for dialog in (self.wizard, self.export_dialog, self.erase_dialog, self.message):
+        for dialog in (self.wizard, self.export_dialog, self.erase_dialog):
             if dialog is not None:
                 if isinstance(dialog, ImportWizard):
                     dialog.clear()
@@ -140,7 +138,7 @@ class ContactsUi:
                 dialog.deleteLater()  # closed is not gone: the dialogs hold names until deleted
         if self.intake is not None:
             self.intake.clear()
-        self.wizard = self.export_dialog = self.erase_dialog = self.message = None
+        self.wizard = self.export_dialog = self.erase_dialog = None
         self.intake = None
 
 

@@ -80,4 +80,4 @@ class EraseDialog(QDialog):
             self.confirm.setEnabled(True)
             self._typed(self.confirm.text())
 
-        self.worker.call(lambda v: v.privacy.erase(person_uuid, suppress=suppress), done, failed)
+        self.worker.call(lambda v: v.privacy.erase(person_uuid, suppress=suppress), done, failed, context=self)

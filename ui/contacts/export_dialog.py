@@ -6,7 +6,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.notifier import notifier
 from ui.worker import VaultWorker
 from vault.vcard_export import export_vcards
 
@@ -65,7 +65,7 @@ class ExportDialog(QDialog):
         self.setMinimumWidth(480)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", "contacts.vcf", "vCard (*.vcf)")
+        path = notifier().choose_save_file(self, "Export to", "contacts.vcf", "vCard (*.vcf)")
         if path:
             self.path.setText(path)
 
@@ -87,4 +87,4 @@ class ExportDialog(QDialog):
 
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(False)  # one click, one export (and one audit event)
-        self.worker.call(lambda v: export_vcards(v, people, path, fmt), done, failed)
+        self.worker.call(lambda v: export_vcards(v, people, path, fmt), done, failed, context=self)

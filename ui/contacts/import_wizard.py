@@ -6,15 +6,13 @@ import itself is one transaction: Stop (or any error) leaves the vault as it was
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,9 +28,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from ui.notifier import notifier
 from ui.read_only_table import fill, read_only_table, selected_key
 from ui.theme import is_dark, mark_warning_text
-from ui.worker import VaultWorker
+from ui.worker import CancelHandle, ProgressReporter, VaultWorker
 from vault.errors import Cancelled, VaultError
 from vault.importing import ImportPlan, apply_plan, keep_separate, plan_import, read_import_file
 from vault.importing.csv_import import FIELDS, column_guesses
@@ -46,12 +45,6 @@ OUTCOME_WORDS = {"new": "new", "merge": "merge", "duplicate": "already there", "
                  "failed": "cannot import"}
 OUTCOME_COLOURS = {"failed": "#b3261e", "suppressed": "#8a6d00", "merge": "#1a5fb4"}
 OUTCOME_COLOURS_DARK = {"failed": "#ff8a80", "suppressed": "#e6c35c", "merge": "#8ab4f8"}  # AA on dark base
-
-
-class _Relay(QObject):
-    """Carries progress from the worker thread to the GUI thread (queued signal)."""
-
-    progressed = Signal(int, int)
 
 
 class FilePage(QWizardPage):
@@ -83,8 +76,8 @@ class FilePage(QWizardPage):
         self.path.textChanged.connect(lambda _t: self.completeChanged.emit())
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import contacts from", "",
-                                              "Contacts (*.vcf *.vcard *.csv *.txt);;All files (*)")
+        path = notifier().choose_open_file(self, "Import contacts from", "",
+                                           "Contacts (*.vcf *.vcard *.csv *.txt);;All files (*)")
         if path:
             self.path.setText(path)
 
@@ -228,7 +221,8 @@ class PreviewPage(QWizardPage):
             if generation == self._generation:
                 self.counts.setText(str(error))
 
-        self.wiz.worker.call(lambda v: plan_import(v, data, name, fmt=fmt, mapping=mapping, kind=kind), show, failed)
+        self.wiz.worker.call(lambda v: plan_import(v, data, name, fmt=fmt, mapping=mapping, kind=kind), show, failed,
+                             context=self)
 
     def render(self) -> None:
         plan = self.wiz.plan
@@ -289,7 +283,7 @@ class PreviewPage(QWizardPage):
             self.merge_dialog.accepted.connect(self.render)
             self.merge_dialog.open()
 
-        self.wiz.worker.call(lambda v: v.people.get(person_id), show)
+        self.wiz.worker.call(lambda v: v.people.get(person_id), show, context=self)
 
     def isComplete(self) -> bool:
         plan = self.wiz.plan
@@ -314,23 +308,19 @@ class ReportPage(QWizardPage):
         self.report.setReadOnly(True)
         layout.addWidget(self.report, 1)
         self.done = False
-        self.relay = _Relay()
-        self.relay.progressed.connect(self._progressed)
-        self._cancel = threading.Event()
+        #: The import in progress (``cancel()`` stops it and rolls it back), None when idle.
+        self.running: CancelHandle | None = None
 
     def initializePage(self) -> None:
         self.done = False
-        self._cancel.clear()
         plan = self.wiz.plan
         assert plan is not None
         self.progress.setRange(0, max(1, len(plan.rows)))
         self.progress.setValue(0)
         self.stop.setEnabled(True)
-        relay, cancel = self.relay, self._cancel
 
-        def progress(done: int, total: int) -> bool:
-            relay.progressed.emit(done, total)
-            return not cancel.is_set()
+        def apply(vault: Any, report: ProgressReporter) -> ImportPlan:  # on the worker thread
+            return apply_plan(vault, plan, report)  # one transaction: a cancel rolls all of it back
 
         def finished(result: ImportPlan) -> None:
             c = result.counts()
@@ -347,17 +337,20 @@ class ReportPage(QWizardPage):
             self.summary.setText(text)
             self._finish()
 
-        self.wiz.worker.call(lambda v: apply_plan(v, plan, progress), finished, failed)
+        self.running = self.wiz.worker.call_with_progress(apply, context=self, on_progress=self._progressed,
+                                                          on_result=finished, on_error=failed)
 
     def _progressed(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(1, total))
         self.progress.setValue(done)
 
     def _stop(self) -> None:
-        self._cancel.set()
+        if self.running is not None:
+            self.running.cancel()
         self.stop.setEnabled(False)
 
     def _finish(self) -> None:
+        self.running = None
         self.done = True
         self.stop.setEnabled(False)
         self.progress.setValue(self.progress.maximum())

@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.notifier import notifier
 from ui.person_tab import PersonTab
 from ui.read_only_table import fill, read_only_table
 from ui.theme import mark_warning_text
@@ -115,12 +115,10 @@ class OutreachTab(PersonTab):
         chosen = self._chosen_point()
         if chosen is not None and chosen.outreach == "do-not-contact" and not override:
             self.asked_override = True
-            answer = QMessageBox.question(
-                self, "Do not contact",
-                f"{chosen.value} is marked do-not-contact. Contact them through it anyway "
-                "(only if they asked you to)?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
+            if not notifier().ask(
+                    self, "Do not contact",
+                    f"{chosen.value} is marked do-not-contact. Contact them through it anyway "
+                    "(only if they asked you to)?"):
                 self.status.setText("Not logged.")
                 return
             override = True
@@ -138,7 +136,7 @@ class OutreachTab(PersonTab):
             self.status.setText(str(error))
 
         self.worker.call(lambda v: v.outreach.log(person_uuid, channel, outcome, point=point, note=note,
-                                                  override=bool(override)), done, failed)
+                                                  override=bool(override)), done, failed, context=self)
 
     def clear(self) -> None:
         super().clear()

@@ -49,7 +49,7 @@ class ResumeIntake:
             suggestion, prepared = suggest_from_resume(data, name)
             return data, suggestion, prepared
 
-        self.worker.call(read, self._show)
+        self.worker.call(read, self._show, context=self.parent)
 
     def _show(self, result: tuple[bytes, IntakeSuggestion, Any]) -> None:
         self._data, self.suggestion, self._prepared = result
@@ -93,7 +93,7 @@ class ResumeIntake:
                 vault.documents.add_bytes(person_uuid, data, name, prepared=prepared)
             return person_uuid
 
-        self.worker.call(write, lambda uuid: self.worker.notify_changed(uuid))
+        self.worker.call(write, lambda uuid: self.worker.notify_changed(uuid), context=self.parent)
 
     def clear(self) -> None:
         self._data = b""

@@ -72,11 +72,11 @@ class RetentionView(QWidget):
                  [i.uuid for i in items])
             self.count.setText(f"{len(items)} to review")
 
-        self.worker.call(lambda v: (v.retention.months(), v.retention.queue()), show, lambda e: None)
+        self.worker.call(lambda v: (v.retention.months(), v.retention.queue()), show, lambda e: None, context=self)
 
     def _save_period(self) -> None:
         months = self.months.value()
-        self.worker.call(lambda v: v.retention.set_months(months), lambda _r: self.reload())
+        self.worker.call(lambda v: v.retention.set_months(months), lambda _r: self.reload(), context=self)
 
     def erase_selected(self) -> None:
         uuid = selected_key(self.table)

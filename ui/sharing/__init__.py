@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from vault.sharing import ImportResult, ShareResult, VerifyReport, import_package, verify_package
 
 from .authorisations_tab import AuthorisationsTab
+from .common import notifier
 from .expiring_view import ExpiringView
 from .intro_requests import IntroRequestsDialog
 from .recipients_dialog import RecipientsDialog
@@ -25,6 +24,8 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 __all__ = ["ShareWizard", "install"]
+
+PACKAGE_TITLE = "Share package"
 
 
 class SharingUi:
@@ -58,7 +59,6 @@ class SharingUi:
         self.verify_action = QAction("&Verify share package…", window)
         self.verify_action.triggered.connect(lambda _c=False: self.choose_package(self.verify_package_file))
         window.add_menu_action("Tools", self.verify_action)
-        self.last_message = ""
         window.register_clearable(self)
         actions = (self.share_action, self.recipients_action, self.intros_action, self.import_action,
                    self.verify_action)
@@ -75,7 +75,6 @@ class SharingUi:
                 dialog.clear()
                 dialog.deleteLater()
                 setattr(self, name, None)
-        self.last_message = ""
 
     def share(self, person_uuid: str | None) -> None:
         if not person_uuid or not self.window.is_unlocked:
@@ -87,16 +86,12 @@ class SharingUi:
     def _saved(self, result: ShareResult) -> None:
         text = f"Share package saved: {result.path}"
         if result.warnings:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Share saved",
-                              f"{text}\n\nWarning: {'; '.join(result.warnings)}.", QMessageBox.StandardButton.Ok,
-                              self.window)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
+            notifier().warning(self.window, f"{text}\n\nWarning: {'; '.join(result.warnings)}.", title="Share saved")
         self.window.statusBar().showMessage(text, 10_000)
 
     def choose_package(self, then: Callable[[str], None]) -> None:
         if self.window.is_unlocked:
-            path, _ = QFileDialog.getOpenFileName(self.window, "Share package", "", "Share package (*.zip)")
+            path = notifier().choose_open_file(self.window, "Share package", "", "Share package (*.zip)")
             if path:
                 then(path)
 
@@ -106,23 +101,18 @@ class SharingUi:
         def done(result: ImportResult) -> None:
             self.window.worker.notify_changed(result.person_id)
             self.window.workspace.show_person(result.person_id)
-            self._tell(QMessageBox.Icon.Information, "Package imported: the person's sharing is locked, with the "
-                       f"sender's authorisation {result.authorisation_id} attached.")
+            notifier().info(self.window, "Package imported: the person's sharing is locked, with the "
+                            f"sender's authorisation {result.authorisation_id} attached.", title=PACKAGE_TITLE)
 
         self.window.run_with_progress("Verifying and importing the package…",
                                       lambda v: import_package(v, path), done)
 
     def verify_package_file(self, path: str) -> None:
         def done(report: VerifyReport) -> None:
-            self._tell(QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning, report.summary())
+            tell = notifier().info if report.ok else notifier().warning
+            tell(self.window, report.summary(), title=PACKAGE_TITLE)
 
         self.window.run_with_progress("Verifying the package…", lambda v: verify_package(path, now=v.now()), done)
-
-    def _tell(self, kind: QMessageBox.Icon, text: str) -> None:
-        self.last_message = text
-        box = QMessageBox(kind, "Share package", text, QMessageBox.StandardButton.Ok, self.window)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     def manage_recipients(self) -> None:
         if self.window.is_unlocked:

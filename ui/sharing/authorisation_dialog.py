@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.field_errors import error_label
+from ui.notifier import notifier
 from ui.worker import VaultWorker
 from vault.authorisations import FIELDS, METHODS, Authorisation
 from vault.errors import ValidationError, VaultError
@@ -121,7 +121,7 @@ class LogAuthorisationDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.worker.call(lambda v: (v.recipients.list(), v.recipients.organisations()), self._loaded,
-                         self._failed)
+                         self._failed, context=self)
 
     def _loaded(self, data: tuple[list[Recipient], list[Organisation]]) -> None:
         recipients, organisations = data
@@ -144,7 +144,7 @@ class LogAuthorisationDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
 
     def choose_evidence(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Evidence of consent (stored encrypted in the vault)")
+        path = notifier().choose_open_file(self, "Evidence of consent (stored encrypted in the vault)")
         if path:
             self.set_evidence(Path(path))
 
@@ -189,7 +189,7 @@ class LogAuthorisationDialog(QDialog):
 
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.message.hide()
-        self.worker.call(log, self._saved, self._failed)
+        self.worker.call(log, self._saved, self._failed, context=self)
 
     def _saved(self, auth: Authorisation) -> None:
         self.worker.notify_changed(self.person_uuid)

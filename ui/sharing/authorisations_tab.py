@@ -109,7 +109,7 @@ class AuthorisationsTab(PersonTab):
             self.worker.notify_changed(person_uuid or "")
 
         self.worker.call(lambda v: v.authorisations.revoke(auth_uuid, reason), done,
-                         lambda error: self._show(str(error)))
+                         lambda error: self._show(str(error)), context=self)
 
     def _show(self, text: str) -> None:
         self.message.setText(text)

@@ -40,7 +40,7 @@ class ExpiringView(QWidget):
 
     def reload(self) -> None:
         if self.worker.is_open:
-            self.worker.call(expiring_rows, lambda rows: fill(self.table, rows), lambda e: None)
+            self.worker.call(expiring_rows, lambda rows: fill(self.table, rows), lambda e: None, context=self)
 
     def clear(self) -> None:
         fill(self.table, [])

@@ -74,7 +74,7 @@ class IntroRequestsDialog(QDialog):
         close.rejected.connect(self.reject)
         row.addWidget(close)
         layout.addLayout(row)
-        self.worker.call(lambda v: v.recipients.list(), self._recipients, self._failed)
+        self.worker.call(lambda v: v.recipients.list(), self._recipients, self._failed, context=self)
         self.reload()
 
     def _recipients(self, recipients: list[Recipient]) -> None:
@@ -90,7 +90,7 @@ class IntroRequestsDialog(QDialog):
             fill(self.table, [[r.status, r.person_name, r.who, r.reason, r.requested_at[:10],
                                r.authorisation_uuid[:8]] for r in rows], [r.uuid for r in rows])
 
-        self.worker.call(lambda v: v.introductions.list(status=status), show, self._failed)
+        self.worker.call(lambda v: v.introductions.list(status=status), show, self._failed, context=self)
 
     def log_request(self) -> None:
         person, recipient = self.person_uuid, self.recipient.currentData()
@@ -106,13 +106,14 @@ class IntroRequestsDialog(QDialog):
             self.worker.notify_changed(person or "")
             self.reload()
 
-        self.worker.call(write, done, self._failed)
+        self.worker.call(write, done, self._failed, context=self)
 
     def decline_selected(self) -> None:
         key = selected_key(self.table)
         if key is None:
             return
-        self.worker.call(lambda v: v.introductions.answer(key, "declined"), lambda _r: self.reload(), self._failed)
+        self.worker.call(lambda v: v.introductions.answer(key, "declined"), lambda _r: self.reload(), self._failed,
+                         context=self)
 
     def clear(self) -> None:
         fill(self.table, [])

@@ -83,7 +83,8 @@ class RecipientsDialog(QDialog):
                     if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == select:
                         self.table.selectRow(row)
 
-        self.worker.call(lambda v: (v.recipients.list(), v.recipients.organisations()), show, self._failed)
+        self.worker.call(lambda v: (v.recipients.list(), v.recipients.organisations()), show, self._failed,
+                         context=self)
 
     def _selected(self) -> None:
         key = selected_key(self.table)
@@ -123,7 +124,7 @@ class RecipientsDialog(QDialog):
             self.editing = rec.uuid
             self.reload(rec.uuid)
 
-        self.worker.call(write, done, self._failed)
+        self.worker.call(write, done, self._failed, context=self)
 
     def _failed(self, error: VaultError) -> None:
         self.message.setText(str(error))

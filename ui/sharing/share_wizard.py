@@ -19,7 +19,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.field_errors import error_label
+from ui.notifier import notifier
 from ui.worker import VaultWorker
 from vault import sharing
 from vault.authorisations import FIELDS, Authorisation, Verdict, day
@@ -183,7 +183,8 @@ class RecipientPage(QWizardPage):
 
     def manage_recipients(self) -> None:
         self.dialog = RecipientsDialog(self.share.worker, self)
-        self.dialog.finished.connect(lambda _r: self.share.worker.call(lambda v: v.recipients.list(), self.populate))
+        self.dialog.finished.connect(lambda _r: self.share.worker.call(lambda v: v.recipients.list(), self.populate,
+                                                                       context=self))
         self.dialog.open()
 
     def recipient_uuid(self) -> str | None:
@@ -252,7 +253,7 @@ class AuthorisationPage(QWizardPage):
             self.status.setText(str(error))
             self.completeChanged.emit()
 
-        self.share.worker.call(lambda v: attempt(v, person, recipient, items), done, failed)
+        self.share.worker.call(lambda v: attempt(v, person, recipient, items), done, failed, context=self)
 
     def log_authorisation(self) -> None:
         scope = sorted({"resume" if i.startswith("document:") else i for i in self.share.items()},
@@ -328,7 +329,8 @@ class PreviewPage(QWizardPage):
         def failed(error: VaultError) -> None:
             self.note.setText(str(error))
 
-        self.share.worker.call(lambda v: stamped_preview(v, person, recipient, items, auth.uuid), done, failed)
+        self.share.worker.call(lambda v: stamped_preview(v, person, recipient, items, auth.uuid), done, failed,
+                               context=self)
 
     def cleanupPage(self) -> None:
         self.image.clear()
@@ -400,7 +402,7 @@ class SavePage(QWizardPage):
             self.path.setText(str(Path.home() / f"share-package-{stamp}.zip"))
 
     def browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the share package", self.path.text(), "Zip (*.zip)")
+        path = notifier().choose_save_file(self, "Save the share package", self.path.text(), "Zip (*.zip)")
         if path:
             self.path.setText(path)
 
@@ -438,7 +440,7 @@ class SavePage(QWizardPage):
             self.completeChanged.emit()
 
         self.share.worker.call(lambda v: sharing.build_share(v, person, recipient, items, out, pdf_password=password),
-                               done, failed)
+                               done, failed, context=self)
         return False
 
 
@@ -461,7 +463,7 @@ class ShareWizard(QWizard):
             self.addPage(page)
         self.resize(700, 800)
         self.loaded = False
-        worker.call(lambda v: load_context(v, person_uuid), self._loaded, self._failed)
+        worker.call(lambda v: load_context(v, person_uuid), self._loaded, self._failed, context=self)
 
     def _loaded(self, context: ShareContext) -> None:
         self.setWindowTitle(f"Share {context.person.full_name}")
