@@ -1,6 +1,6 @@
 """``contact-vault --demo``: a throw-away vault of fictional people, opened in a window titled DEMO.
 
-The vault is built by ``vault.demo`` on a plain thread (so the window stays responsive) in a
+The vault is built by ``demo`` on a plain thread (so the window stays responsive) in a
 temporary folder that is deleted when the app quits. It has its own recent-vaults list, so
 the user's real configuration never learns about it. Its passphrase is shown on the unlock
 page, because after Ctrl+L the user needs it to get back in.
