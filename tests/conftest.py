@@ -37,7 +37,6 @@ PASSPHRASE = "correct horse battery staple"
 FIXED_NOW = "2026-03-01T09:30:00.000Z"
 
 
-
 def shared_corpus_present() -> bool:
     """True when ../shared/corpus is beside the checkout, so the non-redistributable files run too."""
     return SHARED_CORPUS.is_dir()
@@ -45,7 +44,8 @@ def shared_corpus_present() -> bool:
 
 def corpus_file(relative: str) -> Path:
     """A corpus file by its path inside the corpus ("resumes/x.pdf"): the vendored copy, else the
-    shared one; a test whose file is in neither is skipped (call it inside the test, not at import)."""
+    shared one; a test whose file is in neither is skipped. Call it at import time only for a vendored
+    file (a skip outside a test fails the module's collection)."""
     for root in (VENDORED, SHARED_CORPUS):
         if (root / relative).is_file():
             return root / relative
@@ -60,6 +60,7 @@ def corpus_files(folder: str, pattern: str = "*") -> list[Path]:
         if (root / folder).is_dir():
             found.update({p.name: p for p in (root / folder).glob(pattern) if p.is_file()})
     return [found[name] for name in sorted(found)]
+
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """The one keyring stand-in allowed: an OS keystore that lives in memory."""
