@@ -1,9 +1,9 @@
 """Write a PNG of each main screen of the desktop app into a folder (``make screenshots``).
 
 Runs the real app offscreen on a throw-away vault (fresh config folder, no system keyring),
-fills it with invented people and the sample resumes of the shared corpus, and grabs each
-screen: first run, unlock, workspace with data, person detail, document preview, settings,
-plus the dark theme and a validation message.
+fills it with invented people and the fictional sample resumes vendored in tests/data/corpus
+(so a fresh clone can run it), and grabs each screen: first run, unlock, workspace with data,
+person detail, document preview, settings, plus the dark theme and a validation message.
 """
 
 from __future__ import annotations
@@ -29,10 +29,13 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from ui.icons import app_icon  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.settings_dialog import SettingsDialog  # noqa: E402
+from ui.workspace import Workspace  # noqa: E402
 from vault.people import NewContactPoint, PersonFields  # noqa: E402
 from vault.store import Vault  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus" / "resumes"
+#: Where sample resumes are looked up: the redistributable copies in the repository first, then
+#: the full corpus beside the checkout (only needed for a resume that is not vendored).
+RESUME_FOLDERS = (REPO / "tests" / "data" / "corpus" / "resumes", REPO.parent / "shared" / "corpus" / "resumes")
 PASSPHRASE = "tangerine quarry velvet compass"
 
 PEOPLE = [
@@ -43,7 +46,7 @@ PEOPLE = [
     ("Lukas Novak", "contact", "VP Engineering", "Kestrel Robotics", "VP Engineering", ["hiring-manager"],
      "lukas@kestrel.example", "+420 601 123 456", None),
     ("Mei Tanaka", "candidate", "Backend engineer (Go, Rust)", "Northwind Logistics", "Staff Engineer",
-     ["go", "rust"], "mei.tanaka@example.org", "+81 3 1234 5678", "open-resume__openresume-resume.pdf"),
+     ["go", "rust"], "mei.tanaka@example.org", "+81 3 1234 5678", "resume-matcher__two-column.pdf"),
     ("Priya Raman", "contact", "Founder & CEO", "Lattice Health", "CEO", ["founder"],
      "priya@lattice.example", "+1 212 555 0147", None),
     ("Sofia Marquez", "candidate", "Data scientist", "Verdant BioSignals", "Data Scientist", ["data"],
@@ -51,12 +54,17 @@ PEOPLE = [
     ("Daniel Cohen", "contact", "Head of Talent", "Orbital Bank", "Head of Talent", ["hiring-manager"],
      "dcohen@orbital.example", "+972 3 555 0101", None),
     ("Hannah Schmidt", "candidate", "Frontend engineer", "Kite Studio", "Frontend Engineer", ["javascript"],
-     "hannah.schmidt@example.de", "+49 30 123456", "open-resume__laverne-resume.pdf"),
+     "hannah.schmidt@example.de", "+49 30 123456", "job-search-ai-agent__uploaded_resume.pdf"),
     ("Oliver Bennett", "candidate", "Engineering manager", "Acme Cloud", "Engineering Manager", ["python"],
      "oliver.bennett@example.co.uk", "+44 161 496 0000", None),
     ("Fatima Zahra", "contact", "CTO", "Sahara Analytics", "CTO", ["founder"],
      "fatima@sahara.example", "+212 5 2212 3456", None),
 ]
+
+
+def sample_resume(name: str) -> Path | None:
+    """The first copy of a sample resume found, or None (that person is shown without one)."""
+    return next((folder / name for folder in RESUME_FOLDERS if (folder / name).is_file()), None)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -97,10 +105,10 @@ def seed(vault: Vault) -> None:
         if index == 0:
             vault.people.add_contact_point(person.uuid, NewContactPoint(
                 "link", "linkedin.com/in/jordanreyes-sample", source="public-profile"))
-        if resume and (CORPUS / resume).exists():
-            vault.documents.add_file(person.uuid, CORPUS / resume)
-        if index == 0 and (CORPUS / "careerrag__sample-resume.docx").exists():
-            vault.documents.add_file(person.uuid, CORPUS / "careerrag__sample-resume.docx", make_default=False)
+        if resume and (path := sample_resume(resume)):
+            vault.documents.add_file(person.uuid, path)
+        if index == 0 and (docx := sample_resume("careerrag__sample-resume.docx")):
+            vault.documents.add_file(person.uuid, docx, make_default=False)
 
 
 def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -120,6 +128,29 @@ def main(argv: list[str]) -> int:
     window = MainWindow(vault_path=vault_path)
     window.resize(1320, 820)
     window.show()
+    try:
+        capture(window, folder)
+    except Exception as exc:  # one line, not a traceback from deep inside Qt's event loop
+        print(f"screenshots: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        # Closing the window shuts the worker thread down (vault closed, thread joined), also on a
+        # failure; otherwise Qt aborts with "QThread: Destroyed while thread is still running".
+        window.close()
+    return 0
+
+
+def row_named(workspace: Workspace, name: str) -> int:
+    """The table row showing this person (the seed data must contain them)."""
+    model = workspace.model
+    found = next((r for r in range(model.rowCount()) if model.data(model.index(r, 0)) == name), None)
+    if found is None:
+        raise RuntimeError(f"{name} is not in the workspace")
+    return found
+
+
+def capture(window: MainWindow, folder: Path) -> None:
+    """Drive the app through each screen and save it."""
     window.start()
     settle(window)
 
@@ -154,22 +185,20 @@ def main(argv: list[str]) -> int:
     # Workspace with data, then a person's profile.
     workspace = window.workspace
     save(window, folder, "03-workspace")
-    row = next(r for r in range(workspace.model.rowCount())
-               if workspace.model.data(workspace.model.index(r, 0)) == "Amara Okafor")
-    workspace.table.selectRow(row)
+    workspace.table.selectRow(row_named(workspace, "Amara Okafor"))
     settle(window, 0.8)
     save(window, folder, "04-person-detail")
 
     # Document preview: the PDF resume rendered from memory.
-    row = next(r for r in range(workspace.model.rowCount())
-               if workspace.model.data(workspace.model.index(r, 0)) == "Jordan Alexander Reyes")
-    workspace.table.selectRow(row)
+    workspace.table.selectRow(row_named(workspace, "Jordan Alexander Reyes"))
     settle(window, 0.5)
     documents = workspace.detail.tabs.widget(1)
     workspace.detail.tabs.setCurrentWidget(documents)
     settle(window, 0.5)
-    pdf_row = next(r for r in range(documents.model.rowCount())
-                   if documents.model.document(r).mime_type == "application/pdf")
+    pdf_row = next((r for r in range(documents.model.rowCount())
+                    if documents.model.document(r).mime_type == "application/pdf"), None)
+    if pdf_row is None:
+        raise RuntimeError("Jordan Alexander Reyes has no PDF resume (tests/data/corpus/resumes missing?)")
     documents.table.selectRow(pdf_row)
     wait_for(lambda: documents.preview.currentWidget() is documents.pdf_view)
     settle(window, 1.0)
@@ -211,9 +240,6 @@ def main(argv: list[str]) -> int:
     save(window, folder, "08-workspace-dark")
     window.settings.theme = "system"
     window.apply_settings()
-
-    window.close()
-    return 0
 
 
 if __name__ == "__main__":

@@ -29,9 +29,37 @@ from vault.config import AppConfig  # noqa: E402
 from vault.store import Vault  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+#: The redistributable part of the third-party corpus, in the repository (see its MANIFEST.md).
+VENDORED = REPO / "tests" / "data" / "corpus"
+#: The whole corpus, beside the checkout; CI has it, a fresh clone may not (GPL/LGPL/AGPL files).
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 PASSPHRASE = "correct horse battery staple"
 FIXED_NOW = "2026-03-01T09:30:00.000Z"
+
+
+def shared_corpus_present() -> bool:
+    """True when ../shared/corpus is beside the checkout, so the non-redistributable files run too."""
+    return SHARED_CORPUS.is_dir()
+
+
+def corpus_file(relative: str) -> Path:
+    """A corpus file by its path inside the corpus ("resumes/x.pdf"): the vendored copy, else the
+    shared one; a test whose file is in neither is skipped. Call it at import time only for a vendored
+    file (a skip outside a test fails the module's collection)."""
+    for root in (VENDORED, SHARED_CORPUS):
+        if (root / relative).is_file():
+            return root / relative
+    pytest.skip(f"needs ../shared/corpus/{relative} (not redistributable; CI has it)")
+
+
+def corpus_files(folder: str, pattern: str = "*") -> list[Path]:
+    """Every file of a corpus folder, sorted by name: the vendored ones always, plus the shared-only
+    ones when ../shared/corpus is present, so a fresh clone and CI both run all they can."""
+    found: dict[str, Path] = {}
+    for root in (SHARED_CORPUS, VENDORED):  # vendored last: its copy wins
+        if (root / folder).is_dir():
+            found.update({p.name: p for p in (root / folder).glob(pattern) if p.is_file()})
+    return [found[name] for name in sorted(found)]
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import sqlcipher3
 
-from tests.conftest import CLI, CORPUS, PASSPHRASE, cli_env
+from tests.conftest import CLI, PASSPHRASE, cli_env, corpus_file
 
 
 def run(env, *args, check_exit=None):
@@ -44,7 +44,7 @@ def test_init_add_show_search_resume_json(tmp_path):
     shown = json.loads(run(env, "person", "show", pid[:8], "--json", check_exit=0).stdout)
     assert shown["full_name"] == "Jane Canary" and shown["tags"] == ["python"]
     assert {p["source"] for p in shown["contact_points"]} == {"referral"}
-    resume = CORPUS / "resumes" / "careerrag__sample-resume.pdf"
+    resume = corpus_file("resumes/careerrag__sample-resume.pdf")
     doc = json.loads(run(env, "resume", "add", pid, str(resume), "--json", check_exit=0).stdout)
     assert doc["id"] and doc["mime_type"] == "application/pdf"
     found = json.loads(run(env, "search", "jordan", "--json", check_exit=0).stdout)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_file, corpus_files
 from tests.helpers.docs_factory import make_docx, make_odt, make_pdf, make_rtf
 from vault import extraction, sniff
 from vault.errors import DocumentTooLarge, UnsupportedDocument
@@ -50,7 +50,7 @@ def test_other_content_is_refused_whatever_the_name(vault, person, data):
 
 def test_zip_that_is_not_docx_is_refused(vault, person):
     with pytest.raises(UnsupportedDocument):
-        vault.documents.add_file(person.uuid, CORPUS / "docx-odd" / "mammoth__hello-zip.docx")
+        vault.documents.add_file(person.uuid, corpus_file("docx-odd/mammoth__hello-zip.docx"))
 
 
 def test_size_limit(vault, person):
@@ -75,7 +75,7 @@ def test_versions_default_flag_and_exclusion(vault, person, tmp_path):
 
 
 def test_every_corpus_resume_is_stored(vault, person):
-    for path in sorted((CORPUS / "resumes").iterdir()):
+    for path in corpus_files("resumes"):
         doc = vault.documents.add_file(person.uuid, path)
         assert doc.size == path.stat().st_size
         assert doc.text_status in ("extracted", "empty", "failed")
@@ -106,5 +106,5 @@ def test_memory_limit_stops_a_greedy_parser(monkeypatch):
 
 
 def test_encrypted_pdf_is_stored_with_a_reason(vault, person):
-    doc = vault.documents.add_file(person.uuid, CORPUS / "pdf-malformed" / "pypdf__libreoffice-writer-password.pdf")
+    doc = vault.documents.add_file(person.uuid, corpus_file("pdf-malformed/pypdf__libreoffice-writer-password.pdf"))
     assert doc.text_status == "failed" and "password" in doc.text_error

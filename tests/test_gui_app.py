@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, PASSPHRASE
+from conftest import PASSPHRASE, corpus_file
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -38,7 +38,7 @@ from vault.config import AppConfig
 
 pytestmark = pytest.mark.gui
 
-RESUME = CORPUS / "resumes" / "careerrag__sample-resume.pdf"
+RESUME = corpus_file("resumes/careerrag__sample-resume.pdf")
 PERSON = "Jordan Alexander Reyes"
 WAIT_MS = 20_000
 
@@ -425,7 +425,7 @@ def test_documents_tab_text_preview_default_and_sharing(qtbot, make_window, vaul
     documents = next(t for t in window.workspace.detail._tabs if type(t).__name__ == "DocumentsTab")
     window.workspace.detail.tabs.setCurrentWidget(documents)
     with qtbot.waitSignal(documents.document_added, timeout=WAIT_MS):
-        documents.add_files([CORPUS / "resumes" / "careerrag__sample-resume.docx"])
+        documents.add_files([corpus_file("resumes/careerrag__sample-resume.docx")])
     qtbot.waitUntil(lambda: documents.preview.currentWidget() is documents.text_view
                     and "lakehouse" in documents.text_view.toPlainText(), timeout=WAIT_MS)
     with qtbot.waitSignal(documents.document_added, timeout=WAIT_MS):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import corpus_file
 from PySide6.QtCore import Qt
 
 from ui.audit_model import PERSON_COLUMNS, AuditModel
@@ -69,7 +69,7 @@ def seed(vault) -> str:
     first = vault.people.get(vault.people.list_ids(limit=1)[0])
     vault.people.add_contact_point(first.uuid, NewContactPoint("phone", "+44 20 7946 0958", source="old-document",
                                                                 outreach="do-not-contact"))
-    vault.documents.add_file(first.uuid, CORPUS / "resumes" / "careerrag__sample-resume.pdf")
+    vault.documents.add_file(first.uuid, corpus_file("resumes/careerrag__sample-resume.pdf"))
     vault.documents.add_bytes(first.uuid, b"Plain text resume\nRust and Python\n", "cv.txt")
     return first.uuid
 

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from tests.conftest import CLI, CORPUS, cli_env
+from tests.conftest import CLI, cli_env, corpus_file
+from tests.helpers.contact_files import vcard_without_end
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def run(env, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_dry_run_then_import_then_again(env) -> None:
-    path = str(CORPUS / "csv" / "linkedin-network-intelligence__Connections.csv")
+    path = str(corpus_file("csv/linkedin-network-intelligence__Connections.csv"))
     preview = run(env, "import", path, "--format", "linkedin", "--dry-run", "--json")
     assert preview.returncode == 0, preview.stderr
     plan = json.loads(preview.stdout)
@@ -40,8 +41,14 @@ def test_dry_run_then_import_then_again(env) -> None:
     assert json.loads(run(env, "person", "list", "--json").stdout)["total"] == 10
 
 
-def test_report_lists_failures_with_reasons(env) -> None:
-    done = run(env, "import", str(CORPUS / "vcard" / "evolution__8.vcf"))
+@pytest.mark.parametrize("source", ["made-here", "vcard/evolution__8.vcf"])
+def test_report_lists_failures_with_reasons(env, tmp_path, source: str) -> None:
+    if source == "made-here":
+        path = tmp_path / "no-end.vcf"
+        path.write_bytes(vcard_without_end())
+    else:
+        path = corpus_file(source)
+    done = run(env, "import", str(path))
     assert done.returncode == 0
     assert "1 failed" in done.stdout and "ends without END:VCARD" in done.stdout
 
@@ -57,7 +64,7 @@ def test_map_option(env, tmp_path) -> None:
 
 
 def test_export_vcard_versions(env, tmp_path) -> None:
-    run(env, "import", str(CORPUS / "vcard" / "ezvcard__rfc2426-example.vcf"))
+    run(env, "import", str(corpus_file("vcard/ezvcard__rfc2426-example.vcf")))
     people = json.loads(run(env, "person", "list", "--json").stdout)["people"]
     first = people[0]["uuid"]
     for fmt, version in (("vcard4", "4.0"), ("vcard3", "3.0")):

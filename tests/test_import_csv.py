@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_file
+from tests.helpers.contact_files import cp1252_csv
 from vault.errors import ValidationError
 from vault.importing import apply_plan, plan_import, read_import_file
 from vault.importing.csv_import import parse_csv
@@ -69,13 +70,23 @@ def test_english_outlook_header(vault) -> None:
     ("thunderbird__tab_comma_mixed.csv", "utf-8", "tab"),
 ])
 def test_encodings_and_delimiters(name: str, encoding: str, delimiter: str) -> None:
-    parsed = parse_csv(read_import_file(CORPUS / "csv" / name))
+    parsed = parse_csv(read_import_file(corpus_file(f"csv/{name}")))
     assert parsed.encoding == encoding
     assert f"delimiter {delimiter}, encoding {encoding}" in parsed.notes
 
 
+def test_cp1252_semicolons_and_letters_made_here() -> None:
+    parsed = parse_csv(cp1252_csv())
+    assert parsed.encoding == "cp1252"
+    assert "delimiter ';', encoding cp1252" in parsed.notes
+    records = [item.record for item in parsed.items]
+    assert [(r.full_name, r.organisation) for r in records] == [("Jürgen Müller", "Bäckerei Öztürk"),
+                                                                 ("Cornelius Weiß", "Straßenbau AG")]
+    assert records[1].notes == "erste Zeile\nzweite Zeile"
+
+
 def test_cp1252_letters_survive() -> None:
-    parsed = parse_csv(read_import_file(CORPUS / "csv" / "tine20__importtest_outlook2013.csv"))
+    parsed = parse_csv(read_import_file(corpus_file("csv/tine20__importtest_outlook2013.csv")))
     assert parsed.items[1].record.full_name == "Cornelius Weiß"
 
 
@@ -96,14 +107,14 @@ def test_generic_csv_through_a_mapping(vault) -> None:
 
 
 def test_headerless_file_is_read_by_content() -> None:
-    parsed = parse_csv(read_import_file(CORPUS / "csv" / "thunderbird__csv_no_header.csv"))
+    parsed = parse_csv(read_import_file(corpus_file("csv/thunderbird__csv_no_header.csv")))
     records = [i.record for i in parsed.items]
     assert [(r.full_name, r.emails[0][0]) for r in records] == [("John Doe", "john@doe.invalid"),
                                                                  ("Jane Doe", "jane@doe.invalid")]
 
 
 def test_google_labels_and_tags(vault) -> None:
-    plan = plan_import(vault, read_import_file(CORPUS / "csv" / "foldmark__google.csv"), "google.csv")
+    plan = plan_import(vault, read_import_file(corpus_file("csv/foldmark__google.csv")), "google.csv")
     apply_plan(vault, plan)
     erika = vault.people.get(plan.rows[0].person_uuid)
     assert erika.tags == ("Kunden",)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWidget, QWizard
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_file
 from ui.contacts.import_wizard import OUTCOME_WORDS, ImportWizard
 from ui.main_window import MainWindow
 from ui.settings import UiSettings
@@ -58,7 +58,7 @@ def next_page(qtbot, wizard: ImportWizard) -> None:
 
 
 def test_wizard_imports_linkedin_then_finds_every_row_again(qtbot, window) -> None:
-    path = CORPUS / "csv" / "kawsay__Connections.csv"
+    path = corpus_file("csv/kawsay__Connections.csv")
     assert window.contacts.import_action.isEnabled()
     wizard = window.contacts.import_contacts(str(path))
     assert wizard is not None
@@ -143,7 +143,7 @@ def test_merge_dialog_chooses_per_field(qtbot, window, tmp_path) -> None:
 
 
 def test_lock_drops_the_wizard_and_its_data(qtbot, window) -> None:
-    wizard = window.contacts.import_contacts(str(CORPUS / "vcard" / "ezvcard__gmail-list.vcf"))
+    wizard = window.contacts.import_contacts(str(corpus_file("vcard/ezvcard__gmail-list.vcf")))
     next_page(qtbot, wizard)
     next_page(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.plan is not None, timeout=WAIT_MS)
@@ -153,7 +153,7 @@ def test_lock_drops_the_wizard_and_its_data(qtbot, window) -> None:
 
 
 def test_new_person_from_resume_prefills_the_form(qtbot, window) -> None:
-    resume = CORPUS / "resumes" / "trajector__sample-resume.pdf"
+    resume = corpus_file("resumes/trajector__sample-resume.pdf")
     intake = window.contacts.person_from_resume(str(resume))
     qtbot.waitUntil(lambda: intake.dialog is not None and intake.dialog.isVisible(), timeout=WAIT_MS)
     dialog = intake.dialog

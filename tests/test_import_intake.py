@@ -7,10 +7,8 @@ import subprocess
 
 import pytest
 
-from tests.conftest import CLI, CORPUS, cli_env
+from tests.conftest import CLI, cli_env, corpus_file
 from vault.intake import suggest_from_resume, suggest_from_text
-
-RESUMES = CORPUS / "resumes"
 
 
 @pytest.mark.parametrize(("name", "full_name", "email", "phone"), [
@@ -23,7 +21,7 @@ RESUMES = CORPUS / "resumes"
     ("open-resume__laverne-resume.pdf", "Leo Leopard", "lleopard@laverne.edu", "+19095555555"),
 ])
 def test_corpus_resumes(name: str, full_name: str, email: str, phone: str | None) -> None:
-    suggestion, (mime, result) = suggest_from_resume((RESUMES / name).read_bytes(), name)
+    suggestion, (mime, result) = suggest_from_resume(corpus_file(f"resumes/{name}").read_bytes(), name)
     assert result.ok
     assert suggestion.full_name == full_name
     assert email in suggestion.emails
@@ -39,14 +37,33 @@ def test_links_and_private_use_icons() -> None:
     assert suggestion.phones == ["+442079460958"]
 
 
+def test_word_export_spacing_made_here() -> None:
+    """The text a Word-exported PDF gives (like OpenResume's laverne-resume.pdf, which is AGPL): CR
+    between words, a page number first, soft hyphen and U+2010 inside the phone number."""
+    text = ("2 \r \nLena \r Lark \r \n12 \r Orchard \r Way, \r Springfield, \r CA \r \r \nllark@example.edu \r \n"
+            "(909) \r 555-\xad\u20100123 \r \n \r \nOBJECTIVE \r \nTo \r obtain \r an \r on-\xad\u2010campus \r role \r \n")
+    suggestion = suggest_from_text(text)
+    assert (suggestion.full_name, suggestion.emails, suggestion.phones) == (
+        "Lena Lark", ["llark@example.edu"], ["+19095550123"])
+
+
+def test_letter_spaced_name_and_a_place_made_here() -> None:
+    """The text of a sidebar resume (like resume-parser-api's e2e fixture, which is AGPL)."""
+    text = ("J A N E R O E\nP L A T F O R M E N G I N E E R\nCONTACT\njane@example.com\n123\u2212456\u22127890\n"
+            "Springfield\nexample.com\nlinkedin.com/in/example\nSUMMARY\nEngineer with 8 years of experience.\n")
+    suggestion = suggest_from_text(text)
+    assert suggestion.full_name == ""  # "Springfield" under CONTACT is a place, not a name
+    assert suggestion.phones == ["+11234567890"]
+
+
 def test_templates_give_no_name() -> None:
-    suggestion, _ = suggest_from_resume((RESUMES / "one_resume__resume.docx").read_bytes(), "resume.docx")
+    suggestion, _ = suggest_from_resume(corpus_file("resumes/one_resume__resume.docx").read_bytes(), "resume.docx")
     assert suggestion.full_name == "" and suggestion.warnings
 
 
 def test_a_place_under_the_contact_heading_is_not_a_name() -> None:
     name = "resume-parser-api__senior-backend-developer.pdf"
-    suggestion, _ = suggest_from_resume((RESUMES / name).read_bytes(), name)
+    suggestion, _ = suggest_from_resume(corpus_file(f"resumes/{name}").read_bytes(), name)
     assert suggestion.full_name == ""  # letter-spaced "J O H N D O E" cannot be split; "New York" is refused
     assert suggestion.phones == ["+11234567890"]  # written with U+2212 minus signs
 
@@ -54,11 +71,11 @@ def test_a_place_under_the_contact_heading_is_not_a_name() -> None:
 def test_cli_intake_create(vault, tmp_path) -> None:
     vault.close()
     env = cli_env(vault.path, tmp_path / "cfg")
-    preview = subprocess.run([*CLI, "intake", str(RESUMES / "trajector__sample-resume.pdf"), "--json"], env=env,
+    preview = subprocess.run([*CLI, "intake", str(corpus_file("resumes/trajector__sample-resume.pdf")), "--json"], env=env,
                              capture_output=True, text=True)
     assert preview.returncode == 0, preview.stderr
     assert json.loads(preview.stdout)["suggestion"]["full_name"] == "Jane Doe"
-    made = subprocess.run([*CLI, "intake", str(RESUMES / "trajector__sample-resume.pdf"), "--create", "--json"],
+    made = subprocess.run([*CLI, "intake", str(corpus_file("resumes/trajector__sample-resume.pdf")), "--create", "--json"],
                           env=env, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     person_id = json.loads(made.stdout)["id"]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import vobject
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_file
+from tests.helpers.contact_files import folded_utf8_vcard
 from vault import audit
 from vault.config import AppConfig
 from vault.importing import apply_plan, plan_import, read_import_file
@@ -42,9 +43,10 @@ def fill(vault: Vault) -> None:
     vault.people.add(PersonFields(full_name="塚本 健", organisation="株式会社テスト", kind="contact",
                                   notes="Very long note " * 30),
                      [NewContactPoint("email", "ken@example.jp")], ["日本"])
-    for path in (CORPUS / "vcard" / "ezvcard__John_Doe_EVOLUTION.vcf", CORPUS / "csv" / "foldmark__google.csv",
-                 CORPUS / "vcard" / "kcontacts__vcard9.vcf"):
+    for path in (corpus_file("vcard/ezvcard__John_Doe_EVOLUTION.vcf"), corpus_file("csv/foldmark__google.csv")):
         apply_plan(vault, plan_import(vault, read_import_file(path), path.name))
+    # UTF-8 folded inside a character, made here (the corpus example, kcontacts' vcard9, is LGPL).
+    apply_plan(vault, plan_import(vault, folded_utf8_vcard(), "folded.vcf"))
 
 
 @pytest.mark.parametrize("fmt", ["vcard4", "vcard3"])

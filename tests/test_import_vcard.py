@@ -6,7 +6,13 @@ import base64
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_file
+from tests.helpers.contact_files import (
+    FOLDED_UTF8_NAME,
+    folded_utf8_vcard,
+    quoted_printable_vcards,
+    utf16be_vcard_without_bom,
+)
 from vault import audit
 from vault.errors import Cancelled
 from vault.importing import apply_plan, plan_import, read_import_file
@@ -21,21 +27,42 @@ def card(*lines: str) -> str:
     return "BEGIN:VCARD\r\nVERSION:3.0\r\n" + "".join(line + "\r\n" for line in lines) + "END:VCARD\r\n"
 
 
+def test_quoted_printable_soft_breaks_made_here() -> None:
+    parsed = parse_vcards(quoted_printable_vcards())
+    first = parsed.items[0].record
+    assert (first.full_name, first.notes) == ("Jürgen Müller", "Grüße – ein längerer Text, der über zwei Zeilen geht")
+    assert first.addresses == [("Hauptstraße 1, Köln, 50667, Deutschland", "work")]
+    assert parsed.items[1].record.notes == "Straße – Ecke"  # QUOTED-PRINTABLE before CHARSET
+
+
 def test_quoted_printable_soft_breaks_and_charset() -> None:
-    parsed = parse_vcards(read_import_file(CORPUS / "vcard" / "kcontacts__vcard10.vcf"))
+    parsed = parse_vcards(read_import_file(corpus_file("vcard/kcontacts__vcard10.vcf")))
     assert len(parsed.items) == 5
     notes = [i.record.notes for i in parsed.items if i.record]
     assert any("–" in n or "ä" in n or "ü" in n for n in notes)  # en dashes and umlauts decoded
 
 
-def test_utf16_big_endian_without_bom() -> None:
-    parsed = parse_vcards(read_import_file(CORPUS / "vcard" / "roundcube__utf-16_sample.vcf"))
+def test_utf16_big_endian_without_bom_made_here() -> None:
+    parsed = parse_vcards(utf16be_vcard_without_bom())
     assert parsed.encoding == "utf-16-be"
     assert parsed.items[0].record.full_name == "Ǽgean ĽdaMonté"
 
 
+def test_utf16_big_endian_without_bom() -> None:
+    parsed = parse_vcards(read_import_file(corpus_file("vcard/roundcube__utf-16_sample.vcf")))
+    assert parsed.encoding == "utf-16-be"
+    assert parsed.items[0].record.full_name == "Ǽgean ĽdaMonté"
+
+
+def test_folded_utf8_split_inside_a_character_made_here() -> None:
+    data = folded_utf8_vcard()
+    assert b"\xce\r\n \xb5" in data  # the fold really cuts a character in two
+    record = parse_vcards(data).items[0].record
+    assert record.full_name == FOLDED_UTF8_NAME and "\ufffd" not in record.notes
+
+
 def test_folded_utf8_split_inside_a_character() -> None:
-    parsed = parse_vcards(read_import_file(CORPUS / "vcard" / "kcontacts__vcard9.vcf"))
+    parsed = parse_vcards(read_import_file(corpus_file("vcard/kcontacts__vcard9.vcf")))
     assert "\ufffd" not in parsed.items[0].record.full_name
 
 
@@ -95,7 +122,7 @@ def test_apply_is_one_transaction_and_cancel_leaves_nothing(vault) -> None:
 
 def test_dry_run_plan_writes_nothing(vault) -> None:
     before = audit.count_events(vault.conn)
-    plan_import(vault, read_import_file(CORPUS / "vcard" / "ezvcard__gmail-list.vcf"), "gmail-list.vcf")
+    plan_import(vault, read_import_file(corpus_file("vcard/ezvcard__gmail-list.vcf")), "gmail-list.vcf")
     assert vault.people.count() == 0 and audit.count_events(vault.conn) == before
 
 
@@ -149,7 +176,7 @@ def test_bulk_file_built_here(vault) -> None:
 
 def test_unquoted_label_parameter_with_colons() -> None:
     """ez-vcard issue 114: the value starts after the LABEL's colons, not at the first one."""
-    record = parse_vcards(read_import_file(CORPUS / "vcard" / "ezvcard__issue114.vcf")).items[0].record
+    record = parse_vcards(read_import_file(corpus_file("vcard/ezvcard__issue114.vcf"))).items[0].record
     assert record.addresses == [("BHG01:, Dummy-Dummy-Strasse 1, Bad Homburg, 61352, Germany", "work")]
 
 

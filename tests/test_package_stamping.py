@@ -15,7 +15,7 @@ from pypdf.generic import NameObject, NumberObject
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen import canvas
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_file, corpus_files
 from vault.errors import StampFailed
 from vault.sharing.stamping import SCALE, CoverSheet, StampText, cover_sheet_pdf, stamp_pdf, unicode_fonts
 
@@ -26,7 +26,7 @@ STAMP = StampText(
     purpose="Staff Engineer, platform team", authorisation_id=AUTH_ID, method="email", obtained_on="2026-02-01",
     valid_until="2026-06-30", package_id=PACKAGE_ID,
 )
-RESUMES = sorted((CORPUS / "resumes").glob("*.pdf"))
+RESUMES = corpus_files("resumes", "*.pdf")
 
 
 def positions(page) -> list[tuple[float, float, str]]:
@@ -132,12 +132,12 @@ def test_password_protects_with_aes_256():
 
 def test_unreadable_and_protected_pdfs_raise_a_typed_error():
     with pytest.raises(StampFailed, match="password-protected"):
-        stamp_pdf((CORPUS / "pdf-malformed" / "qpdf__encrypted-40-bit-R3.pdf").read_bytes(), STAMP, file_name="x.pdf")
+        stamp_pdf(corpus_file("pdf-malformed/qpdf__encrypted-40-bit-R3.pdf").read_bytes(), STAMP, file_name="x.pdf")
     with pytest.raises(StampFailed, match="could not be read"):
         stamp_pdf(b"%PDF-1.7\nthis is not really a pdf", STAMP, file_name="x.pdf")
 
 
-@pytest.mark.parametrize("source", sorted((CORPUS / "pdf-malformed").glob("*.pdf")), ids=lambda p: p.name)
+@pytest.mark.parametrize("source", corpus_files("pdf-malformed", "*.pdf"), ids=lambda p: p.name)
 def test_malformed_pdfs_stamp_or_fail_cleanly(source):
     try:
         stamp_pdf(source.read_bytes(), STAMP, file_name=source.name)
@@ -190,7 +190,7 @@ UNICODE_STAMP = StampText(
 @pytest.mark.skipif(not unicode_fonts(),
                     reason="no Unicode TrueType font on this system (the band falls back to '?')")
 def test_non_latin_names_are_stamped_readably_with_a_unicode_font():
-    source = CORPUS / "resumes" / "rendercv__John_Doe_ModerncvTheme_CV.pdf"
+    source = corpus_file("resumes/rendercv__John_Doe_ModerncvTheme_CV.pdf")
     original = PdfReader(source)
     stamped = PdfReader(io.BytesIO(stamp_pdf(source.read_bytes(), UNICODE_STAMP, file_name=source.name)))
     assert len(stamped.pages) == len(original.pages)
@@ -218,7 +218,7 @@ CJK_STAMP = StampText(
 def test_chinese_japanese_and_korean_names_are_stamped_beside_latin_ones():
     """A CJK fallback face has no Latin letters and a Latin face no CJK: each run of the band
     is drawn in the first font that has it, and a line of CJK (no spaces) still wraps."""
-    source = CORPUS / "resumes" / "rendercv__John_Doe_ModerncvTheme_CV.pdf"
+    source = corpus_file("resumes/rendercv__John_Doe_ModerncvTheme_CV.pdf")
     stamped = PdfReader(io.BytesIO(stamp_pdf(source.read_bytes(), CJK_STAMP, file_name=source.name)))
     text = stamped.pages[0].extract_text()
     for expected in ("王小明 (北方科技 Ωmega)", "高级工程师 / やまだ / 김민준", "Zoë Recruiter", AUTH_ID, "这是一个非常长的"):

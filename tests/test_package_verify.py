@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, CORPUS, cli_env
+from tests.conftest import CLI, cli_env, corpus_file
 from vault import sharing
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
 
-PDF = CORPUS / "resumes" / "rendercv__John_Doe_HarvardTheme_CV.pdf"
-DOCX = CORPUS / "resumes" / "trajector__sample-resume.docx"
+PDF = corpus_file("resumes/rendercv__John_Doe_HarvardTheme_CV.pdf")
+DOCX = corpus_file("resumes/trajector__sample-resume.docx")
 FAR = "2100-01-01T00:00:00.000Z"
 
 

@@ -9,14 +9,14 @@ import zipfile
 
 import pytest
 
-from tests.conftest import CLI, CORPUS, cli_env
+from tests.conftest import CLI, cli_env, corpus_file
 from vault import audit
 from vault.audit.checkpoints import Checkpoint
 from vault.errors import ValidationError
 from vault.people import NewContactPoint, PersonFields
 from vault.sharing import build_share
 
-RESUME = CORPUS / "resumes" / "trajector__sample-resume.pdf"
+RESUME = corpus_file("resumes/trajector__sample-resume.pdf")
 
 
 def consented_candidate(vault, tmp_path):

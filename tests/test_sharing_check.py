@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, FIXED_NOW
+from tests.conftest import FIXED_NOW, corpus_file
 from vault import audit, sharing
 from vault.clock import FixedClock
 from vault.config import AppConfig
@@ -22,8 +22,8 @@ from vault.errors import AuthorisationImmutable, NotFound, ShareNotAuthorised, V
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
 
-RESUME = CORPUS / "resumes" / "rendercv__classic_minimal.pdf"
-OLD_RESUME = CORPUS / "resumes" / "trajector__sample-resume.pdf"
+RESUME = corpus_file("resumes/rendercv__classic_minimal.pdf")
+OLD_RESUME = corpus_file("resumes/trajector__sample-resume.pdf")
 
 
 @dataclass(frozen=True)

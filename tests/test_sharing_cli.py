@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, CORPUS, FIXED_NOW, cli_env
+from tests.conftest import CLI, FIXED_NOW, cli_env, corpus_file
 from tests.test_sharing_check import SCENARIOS, build_world, refusals
 from vault.clock import FixedClock
 from vault.config import AppConfig
@@ -81,7 +81,7 @@ def test_cli_package_passes_stock_minisign_and_sha256sum_and_the_whole_flow(tmp_
     person = json.loads(jrun(env, "person", "add", "--name", "Jane Doe", "--email", "jane@example.com",
                             "--phone", "+1 415 555 0100", check=True).stdout)
     doc = json.loads(jrun(env, "resume", "add", person["id"][:8],
-                         str(CORPUS / "resumes" / "rendercv__John_Doe_ClassicTheme_CV.pdf"), check=True).stdout)
+                         str(corpus_file("resumes/rendercv__John_Doe_ClassicTheme_CV.pdf")), check=True).stdout)
     bob = json.loads(jrun(env, "recipient", "add", "Bob Client", "--email", "bob@acme.example",
                          "--organisation", "Acme", check=True).stdout)
     assert run(env, "recipient", "show", "bob@acme.example", check=True).stdout.startswith("Bob Client")

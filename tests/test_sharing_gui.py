@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QWizard
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_file
 from ui.main_window import MainWindow
 from ui.settings import UiSettings
 from ui.sharing.share_wizard import ShareWizard
@@ -23,7 +23,7 @@ from vault.store import Vault
 
 pytestmark = pytest.mark.gui
 
-RESUME = CORPUS / "resumes" / "rendercv__John_Doe_ClassicTheme_CV.pdf"
+RESUME = corpus_file("resumes/rendercv__John_Doe_ClassicTheme_CV.pdf")
 WAIT_MS = 20_000
 
 

@@ -7,12 +7,12 @@ import zipfile
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_files
 from tests.helpers.docs_factory import make_docx
 from vault.errors import UnsupportedDocument
 from vault.people import PersonFields
 
-HOSTILE = sorted((CORPUS / "pdf-malformed").iterdir()) + sorted((CORPUS / "docx-odd").iterdir())
+HOSTILE = corpus_files("pdf-malformed") + corpus_files("docx-odd")
 # Zips that are not Word documents, and a fuzzed file with no "%PDF-" header anywhere.
 NOT_DOCUMENTS = {"mammoth__empty-zip.docx", "mammoth__hello-zip.docx", "qpdf__bad-content.pdf"}
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.conftest import CLI, CORPUS, cli_env
+from tests.conftest import CLI, cli_env, corpus_file
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
 
@@ -48,7 +48,7 @@ def _healthy(vault: Vault) -> None:
 @pytest.fixture
 def sharing_setup(vault, vault_path):
     person = vault.people.add(PersonFields(full_name="Kill Candidate"), [NewContactPoint("email", "kc@example.org")])
-    vault.documents.add_file(person.uuid, CORPUS / "resumes" / "careerrag__sample-resume.pdf")
+    vault.documents.add_file(person.uuid, corpus_file("resumes/careerrag__sample-resume.pdf"))
     recipient = vault.recipients.add("Client Hiring Manager", email="hm@client.example")
     vault.authorisations.log(person.uuid, recipient=recipient.uuid, scope=["resume", "email"],
                              purpose="Senior data role", method="email", obtained_at="2026-02-01")
