@@ -37,7 +37,7 @@ FIXED_NOW = "2026-03-01T09:30:00.000Z"
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """The one keyring stand-in allowed: an OS keystore that lives in memory."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
     contact_vault_test_backend = True
 
     def __init__(self) -> None:

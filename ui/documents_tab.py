@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragMoveEvent, QDropEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -269,8 +269,8 @@ class DocumentsTab(QWidget):
         for path in files:
             self._adding += 1
             self.busy.show()
-            self.worker.call(lambda v, p=path: v.documents.add_file(person_uuid, p),
-                             lambda doc, p=person_uuid: self._added(doc, p), self._add_failed)
+            self.worker.call(lambda v, p=path: v.documents.add_file(person_uuid, p),  # type: ignore[misc]  # p=: bound now
+                             lambda doc, p=person_uuid: self._added(doc, p), self._add_failed)  # type: ignore[misc]
 
     def _added(self, doc: Document, person_uuid: str) -> None:
         self._done_adding()
@@ -287,14 +287,14 @@ class DocumentsTab(QWidget):
         self._adding = max(0, self._adding - 1)
         self.busy.setVisible(self._adding > 0)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    def dragEnterEvent(self, event: QDragMoveEvent) -> None:
         if self.person_uuid is not None and event.mimeData().hasUrls() and all(
                 url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragEnterEvent) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         self.dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:

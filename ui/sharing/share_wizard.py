@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPixmap
@@ -187,7 +188,7 @@ class RecipientPage(QWizardPage):
         self.dialog.open()
 
     def recipient_uuid(self) -> str | None:
-        return self.combo.currentData()
+        return cast("str | None", self.combo.currentData())
 
     def isComplete(self) -> bool:
         return self.recipient_uuid() is not None
@@ -328,7 +329,7 @@ class PreviewPage(QWizardPage):
         def failed(error: VaultError) -> None:
             self.note.setText(str(error))
 
-        self.share.worker.call(lambda v: stamped_preview(v, person, recipient, items, auth.uuid), done, failed)
+        self.share.worker.call(lambda v: stamped_preview(v, person, recipient, items, auth.uuid), done, failed)  # type: ignore[arg-type]  # a recipient was chosen
 
     def cleanupPage(self) -> None:
         self.image.clear()
@@ -437,7 +438,7 @@ class SavePage(QWizardPage):
             self.message.show()
             self.completeChanged.emit()
 
-        self.share.worker.call(lambda v: sharing.build_share(v, person, recipient, items, out, pdf_password=password),
+        self.share.worker.call(lambda v: sharing.build_share(v, person, recipient, items, out, pdf_password=password),  # type: ignore[arg-type]  # chosen
                                done, failed)
         return False
 
