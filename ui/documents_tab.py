@@ -6,6 +6,7 @@ Previews render from memory only: a PDF's bytes go from the worker into a ``QBuf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -326,7 +327,7 @@ class DocumentsTab(QWidget):
         self._clear_preview()
         self._write(lambda v: v.documents.remove(doc.uuid), None)
 
-    def _write(self, fn: object, select_uuid: str | None) -> None:
+    def _write(self, fn: Callable[[Vault], object], select_uuid: str | None) -> None:
         person_uuid = self.person_uuid
 
         def done(_: object) -> None:
@@ -335,7 +336,7 @@ class DocumentsTab(QWidget):
             if person_uuid:
                 self.worker.notify_changed(person_uuid)
 
-        self.worker.call(fn, done, self._failed)  # type: ignore[arg-type]
+        self.worker.call(fn, done, self._failed)
 
     def _failed(self, error: VaultError) -> None:
         self.message.setText(str(error))
