@@ -68,4 +68,4 @@ docs-screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/docs_screenshots.py docs
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info screenshots
+	rm -rf $(VENV) build dist *.egg-info screenshots .mypy_cache
