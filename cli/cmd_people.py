@@ -95,7 +95,7 @@ def _fields(args: argparse.Namespace) -> PersonFields:
 
 
 def _points(args: argparse.Namespace) -> list[NewContactPoint]:
-    points = []
+    points: list[NewContactPoint] = []
     for kind, values in (("email", args.email), ("phone", args.phone), ("address", args.address),
                          ("link", args.link)):
         points.extend(NewContactPoint(kind, v, source=args.source) for v in values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import sqlcipher3
 
@@ -18,7 +19,7 @@ COMMAND_MODULES = [cmd_vault, cmd_people, cmd_audit, cmd_contacts, cmd_sharing]
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors: one line, exit 2
+    def error(self, message: str) -> NoReturn:  # usage errors: one line, exit 2
         self.exit(2, f"contact-vault: usage: {message} (see 'contact-vault --help')\n")
 
 
@@ -26,7 +27,7 @@ def _global_options(defaults: bool) -> argparse.ArgumentParser:
     """The options every command takes. Sub-commands re-declare them with no default so that
     ``contact-vault --json person list`` and ``contact-vault person list --json`` both work."""
     common = _Parser(add_help=False)
-    default: dict[str, object] = {} if defaults else {"default": argparse.SUPPRESS}
+    default: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     common.add_argument("--vault", metavar="PATH", help="vault file (default: CONTACT_VAULT_PATH or the platform "
                         "folder)", **default)
     common.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE", **default)

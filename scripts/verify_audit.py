@@ -21,7 +21,7 @@ import re
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -171,7 +171,7 @@ def checkpoint_valid(cp: dict[str, Any], public_key: bytes) -> bool:
     return True
 
 
-def well_formed_checkpoint(cp: Any) -> bool:
+def well_formed_checkpoint(cp: Any) -> TypeGuard[dict[str, Any]]:
     return (isinstance(cp, dict) and cp.get("type", CHECKPOINT_TYPE) == CHECKPOINT_TYPE
             and type(cp.get("seq")) is int and isinstance(cp.get("hash"), str) and bool(HEX64.match(cp["hash"]))
             and isinstance(cp.get("at"), str) and isinstance(cp.get("signature"), str))

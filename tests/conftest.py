@@ -65,7 +65,7 @@ def corpus_files(folder: str, pattern: str = "*") -> list[Path]:
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """The one keyring stand-in allowed: an OS keystore that lives in memory."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
     contact_vault_test_backend = True
 
     def __init__(self) -> None:

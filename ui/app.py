@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from .launcher import GuiOptions
@@ -21,7 +21,7 @@ def run_app(options: GuiOptions) -> int:
     from .icons import app_icon
     from .main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "contact-vault"])
+    app = cast(QApplication, QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "contact-vault"]))
     app.setApplicationName("Contact Vault")
     app.setOrganizationName("ContactVault")
     app.setDesktopFileName("contact-vault")

@@ -330,5 +330,5 @@ def install(window: MainWindow) -> QAction:
     window.unlocked.connect(lambda _info: action.setEnabled(True))
     window.locked.connect(lambda: action.setEnabled(False))
     window.add_menu_action("Tools", action)
-    window.audit_viewer_action = action  # type: ignore[attr-defined]
+    window.audit_viewer_action = action
     return action

@@ -6,11 +6,12 @@ Previews render from memory only: a PDF's bytes go from the worker into a ``QBuf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragMoveEvent, QDropEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -268,8 +269,9 @@ class DocumentsTab(QWidget):
         for path in files:
             self._adding += 1
             self.busy.show()
-            self.worker.call(lambda v, p=path: v.documents.add_file(person_uuid, p),
-                             lambda doc, p=person_uuid: self._added(doc, p), self._add_failed, context=self)
+            self.worker.call(lambda v, p=path: v.documents.add_file(person_uuid, p),  # type: ignore[misc]  # p=: bound now
+                             lambda doc, p=person_uuid: self._added(doc, p),  # type: ignore[misc]
+                             self._add_failed, context=self)
 
     def _added(self, doc: Document, person_uuid: str) -> None:
         self._done_adding()
@@ -286,14 +288,14 @@ class DocumentsTab(QWidget):
         self._adding = max(0, self._adding - 1)
         self.busy.setVisible(self._adding > 0)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    def dragEnterEvent(self, event: QDragMoveEvent) -> None:
         if self.person_uuid is not None and event.mimeData().hasUrls() and all(
                 url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragEnterEvent) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         self.dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -325,7 +327,7 @@ class DocumentsTab(QWidget):
         self._clear_preview()
         self._write(lambda v: v.documents.remove(doc.uuid), None)
 
-    def _write(self, fn: object, select_uuid: str | None) -> None:
+    def _write(self, fn: Callable[[Vault], object], select_uuid: str | None) -> None:
         person_uuid = self.person_uuid
 
         def done(_: object) -> None:
@@ -334,7 +336,7 @@ class DocumentsTab(QWidget):
             if person_uuid:
                 self.worker.notify_changed(person_uuid)
 
-        self.worker.call(fn, done, self._failed, context=self)  # type: ignore[arg-type]
+        self.worker.call(fn, done, self._failed, context=self)
 
     def _failed(self, error: VaultError) -> None:
         self.message.setText(str(error))

@@ -77,13 +77,13 @@ class ScreenLockWatcher(QObject):
             for iface, path in (("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
                                 ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver")):
                 # Any sender: the name's owner varies by desktop, and a spurious lock is harmless.
-                if session.connect("", path, iface, "ActiveChanged", self, "1on_active_changed(bool)"):
+                if session.connect("", path, iface, "ActiveChanged", self, "1on_active_changed(bool)"):  # type: ignore[call-overload]  # PySide6 takes the SLOT() string as str too; its stub says bytes
                     self.connected.append(iface)
         system = QDBusConnection.systemBus()
         session_id = os.environ.get("XDG_SESSION_ID")
         if system.isConnected() and session_id:
             path = f"/org/freedesktop/login1/session/{session_id}"
-            if system.connect("org.freedesktop.login1", path, "org.freedesktop.login1.Session", "Lock",
+            if system.connect("org.freedesktop.login1", path, "org.freedesktop.login1.Session", "Lock",  # type: ignore[call-overload]  # PySide6 takes the SLOT() string as str too; its stub says bytes
                               self, "1on_lock()"):
                 self.connected.append("login1")
 

@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
     # --- menus ------------------------------------------------------------------------------
 
     def _action(self, text: str, icon_name: str | None, slot: Callable[[], Any],
-                shortcut: QKeySequence | str | None = None, *, needs_vault: bool = True) -> QAction:
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, *, needs_vault: bool = True) -> QAction:
         action = QAction(icon(icon_name) if icon_name else QIcon(), text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))

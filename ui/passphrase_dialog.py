@@ -41,7 +41,7 @@ class ChangePassphraseDialog(QDialog):
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.textChanged.connect(lambda text: self.strength.setText(estimate(text).label))
-        self.strength = QLabel()
+        self.strength: QLabel = QLabel()
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow("New passphrase:", self.passphrase)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
@@ -37,7 +38,8 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[str]], keys: Sequence[obje
             table.setItem(r, c, item)
 
 
-def selected_key(table: QTableWidget) -> object | None:
+def selected_key(table: QTableWidget) -> Any:
+    """The key ``fill`` kept on the current row (whatever the caller stored), or None."""
     row = table.currentRow()
     item = table.item(row, 0) if row >= 0 else None
     return item.data(Qt.ItemDataRole.UserRole) if item is not None else None

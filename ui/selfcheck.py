@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 SAMPLE_PDF_TEXT = "Contact Vault self-check"
 
@@ -164,7 +165,7 @@ def _qt_findings() -> list[Finding]:
     if not _has_display() and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         note = " (no display found, so the offscreen plugin was used)"
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "contact-vault"])
+    app = cast(QApplication, QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "contact-vault"]))
     findings.append(Finding("Qt", True, f"Qt {qVersion()}, PySide6 {pyside_version}"))
     findings.append(Finding("Qt platform plugin", bool(app.platformName()), f"{app.platformName()}{note}"))
 

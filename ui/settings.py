@@ -7,6 +7,8 @@ is the keyring's business (``vault.remember``).
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QSettings
 
 from vault import paths
@@ -24,7 +26,7 @@ class UiSettings:
 
     def _int(self, key: str, default: int, low: int, high: int) -> int:
         try:
-            value = int(self._qs.value(key, default))
+            value = int(cast("str | int", self._qs.value(key, default)))  # an ini file stores text
         except (TypeError, ValueError):
             return default
         return max(low, min(high, value))

@@ -17,7 +17,7 @@ import uuid as uuidlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .clock import iso_ms, user_instant
 from .errors import ShareNotAuthorised, ValidationError
@@ -314,7 +314,7 @@ class AuthorisationService:
     def _uuid(self, table: str, row_id: int | None) -> str | None:
         if row_id is None:
             return None
-        return self.vault.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", (row_id,)).fetchone()[0]
+        return cast(str, self.vault.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", (row_id,)).fetchone()[0])
 
     # --- the share check --------------------------------------------------------------------
 
@@ -339,11 +339,11 @@ class AuthorisationService:
                                    f"{row[2]} version {row[1]} ({item[9:]}) is excluded from sharing")
         fields_wanted = [item for item in wanted if item in FIELDS]
         if fields_wanted:
-            person = self.vault.people.get(person_id)
+            subject = self.vault.people.get(person_id)
             for kind in fields_wanted:
-                if not person.shareable_points(kind):
+                if not subject.shareable_points(kind):
                     return Verdict(None, "no-shareable-value",
-                                   f"{person.full_name} has no {kind} that may be shared (none stored, or only "
+                                   f"{subject.full_name} has no {kind} that may be shared (none stored, or only "
                                    "ones marked do-not-contact or taken from an old document)")
         candidates = tuple(a for a in self.for_person(person_id) if a.method != "upstream")
         if not candidates:

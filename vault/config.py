@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import paths
 from .atomic import write_atomic
@@ -95,7 +95,7 @@ class AppConfig:
         entry = data["vaults"].setdefault(str(path), {})
         entry["failed_unlocks"] = int(entry.get("failed_unlocks", 0)) + 1
         self._save(data)
-        return entry["failed_unlocks"]
+        return cast(int, entry["failed_unlocks"])
 
     def take_failed_unlocks(self, path: Path) -> int:
         """Read and reset the count, to be written into the unlock audit event."""

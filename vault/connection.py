@@ -10,12 +10,25 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import sqlcipher3
 
 from .errors import VaultDamaged, VaultNotFound, WrongPassphrase
 from .kdf import key_literal
+
+#: A keyed vault connection, as ``connect`` returns it. sqlcipher3 ships no types; the stub in
+#: typings/sqlcipher3 declares them (the sqlite3 DB-API), so this alias costs nothing at run time.
+Connection: TypeAlias = sqlcipher3.Connection
+Cursor: TypeAlias = sqlcipher3.Cursor
+
+
+class Executor(Protocol):
+    """What ``audit.append`` writes through: a ``Connection``, or a stand-in that rewrites the
+    SQL (``store._SchemaProxy`` points it at an attached database's audit table)."""
+
+    def execute(self, sql: str, parameters: tuple[Any, ...] = ..., /) -> Cursor: ...
+
 
 PAGE_SIZE = 4096
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
@@ -54,13 +67,13 @@ def precheck_file(path: Path) -> None:
         raise VaultDamaged(str(path), "its write-ahead log (-wal file) is missing, so recent changes are lost")
 
 
-def _apply_key(conn: Any, key: bytes, salt: bytes | None) -> None:
+def _apply_key(conn: Connection, key: bytes, salt: bytes | None) -> None:
     conn.execute(f"PRAGMA key = {key_literal(key, salt)}")
     # SQLCipher logs HMAC failures to stderr by default; errors reach the user as typed errors.
     conn.execute("PRAGMA cipher_log_level = NONE")
 
 
-def connect(path: Path, key: bytes, *, salt: bytes | None = None, readonly: bool = False) -> Any:
+def connect(path: Path, key: bytes, *, salt: bytes | None = None, readonly: bool = False) -> Connection:
     """A keyed connection with every pragma set, proven by a read. Raises typed errors."""
     if readonly:
         uri = f"{Path(path).absolute().as_uri()}?mode=ro"

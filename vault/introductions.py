@@ -76,7 +76,8 @@ class IntroductionService:
         return IntroRequest(*self.vault.conn.execute(f"{_SELECT} WHERE i.id = ?", (req_id,)).fetchone())
 
     def list(self, *, status: str | None = None, person: str | int | None = None) -> list[IntroRequest]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if status:
             if status not in STATUSES:
                 raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")

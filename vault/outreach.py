@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .clock import iso_ms, user_instant
 from .errors import OutreachBlocked, ValidationError
@@ -85,9 +85,9 @@ class OutreachService:
     def unanswered_recently(self, person_id: int) -> int:
         since = iso_ms(self.vault.clock.now() - timedelta(days=self.window_days))
         marks = ",".join("?" * len(UNANSWERED))
-        return self.vault.conn.execute(
+        return cast(int, self.vault.conn.execute(
             f"SELECT count(*) FROM outreach WHERE person_id = ? AND at >= ? AND outcome IN ({marks})",
-            (person_id, since, *sorted(UNANSWERED))).fetchone()[0]
+            (person_id, since, *sorted(UNANSWERED))).fetchone()[0])
 
     def check(self, ident: str | int, point: str | None = None, channel: str | None = None) -> list[OutreachWarning]:
         """What the user should know before contacting this person (through this point)."""

@@ -10,7 +10,7 @@ import uuid as uuidlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import audit
 from . import contact_points as cp
@@ -18,6 +18,7 @@ from .errors import NotFound, ValidationError
 from .lookup import resolve_id
 
 if TYPE_CHECKING:
+    from .connection import Connection
     from .store import Vault
 
 KINDS = ("candidate", "contact")
@@ -213,7 +214,7 @@ class PeopleService:
                 (person_id,),
             )
         )
-        return Person(*row, contact_points=points, tags=tags)
+        return Person(*row, contact_points=points, tags=tags)  # type: ignore[misc]  # row: the columns before them
 
     def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
         """``get`` for many people at once (missing ids are left out): three reads per block of
@@ -236,7 +237,7 @@ class PeopleService:
                     f"WHERE pt.person_id IN ({marks}) ORDER BY pt.person_id, t.name COLLATE NOCASE", block):
                 tags.setdefault(person_id, []).append(name)
             for person_id, row in rows.items():
-                found[person_id] = Person(*row, contact_points=tuple(points.get(person_id, ())),
+                found[person_id] = Person(*row, contact_points=tuple(points.get(person_id, ())),  # type: ignore[misc]
                                           tags=tuple(tags.get(person_id, ())))
         return found
 
@@ -244,11 +245,11 @@ class PeopleService:
         row = self.vault.conn.execute("SELECT uuid FROM people WHERE id = ?", (person_id,)).fetchone()
         if not row:
             raise NotFound("person", str(person_id))
-        return row[0]
+        return cast(str, row[0])
 
     def count(self, view: str = "all", tag: str | None = None) -> int:
         where, params = self._view_filter(view, tag)
-        return self.vault.conn.execute(f"SELECT count(*) FROM people p {where}", params).fetchone()[0]
+        return cast(int, self.vault.conn.execute(f"SELECT count(*) FROM people p {where}", params).fetchone()[0])
 
     def list_ids(
         self,
@@ -274,6 +275,7 @@ class PeopleService:
 
     def _view_filter(self, view: str, tag: str | None) -> tuple[str, list[Any]]:
         today = self.vault.clock.now().date().isoformat()
+        params: list[Any]
         if view == "all":
             where, params = "", []
         elif view in ("candidate", "candidates"):
@@ -307,7 +309,7 @@ class PeopleService:
                 FROM people p WHERE p.id IN ({marks})""",
             list(ids),
         ).fetchall()
-        by_id = {r[0]: PersonRow(*r[:7], r[7] or "", r[8] or "") for r in rows}
+        by_id = {r[0]: PersonRow(*r[:7], r[7] or "", r[8] or "") for r in rows}  # type: ignore[call-arg]
         return [by_id[i] for i in ids if i in by_id]
 
     def tags(self) -> list[tuple[str, int]]:
@@ -422,7 +424,7 @@ class PeopleService:
             if touched:  # once, not once per point and tag: the last of those touches wins anyway
                 self._touch(conn, current.id)
 
-    def _write_update(self, conn: Any, current: Person, clean: dict[str, Any]) -> bool:
+    def _write_update(self, conn: Connection, current: Person, clean: dict[str, Any]) -> bool:
         """The UPDATE and event of ``update``; False when nothing changes."""
         changed = {k: v for k, v in clean.items() if getattr(current, k) != v}
         if not changed:
@@ -464,7 +466,7 @@ class PeopleService:
             point_id = self._write_point(conn, person_id, self.uuid_of(person_id), prepared)
         return self._point(point_id)
 
-    def _write_point(self, conn: Any, person_id: int, person_uuid: str, prepared: NewContactPoint, *,
+    def _write_point(self, conn: Connection, person_id: int, person_uuid: str, prepared: NewContactPoint, *,
                      touch: bool = True) -> int:
         """The rows and event of ``add_contact_point``; returns the new point's id."""
         point_id, point_uuid = self._insert_point(conn, person_id, prepared, self.vault.now())
@@ -544,7 +546,7 @@ class PeopleService:
         with self.vault.transaction() as conn:
             self._write_tag(conn, person_id, None, name)
 
-    def _write_tag(self, conn: Any, person_id: int, person_uuid: str | None, name: str, *,
+    def _write_tag(self, conn: Connection, person_id: int, person_uuid: str | None, name: str, *,
                    touch: bool = True) -> bool:
         """The row and event of ``add_tag``; False (and nothing written) when the person has it."""
         if not self._attach_tag(conn, person_id, name):
@@ -601,28 +603,28 @@ class PeopleService:
         return _PreparedPoint(point.kind, value, point.label.strip(), point.source, point.source_detail,
                               obtained, point.outreach, normalized)
 
-    def _insert_point(self, conn: Any, person_id: int, point: NewContactPoint, now: str) -> tuple[int, str]:
+    def _insert_point(self, conn: Connection, person_id: int, point: NewContactPoint, now: str) -> tuple[int, str]:
         row = _point_values(person_id, point, now)
         cur = conn.execute(_INSERT_POINT, row)
         return cur.lastrowid, row[0]
 
-    def _attach_tag(self, conn: Any, person_id: int, name: str) -> bool:
+    def _attach_tag(self, conn: Connection, person_id: int, name: str) -> bool:
         tag_id = self._tag_id(conn, name)
         cur = conn.execute("INSERT OR IGNORE INTO person_tags (person_id, tag_id) VALUES (?, ?)", (person_id, tag_id))
         return cur.rowcount > 0
 
     @staticmethod
-    def _tag_id(conn: Any, name: str, cache: dict[str, int] | None = None) -> int:
+    def _tag_id(conn: Connection, name: str, cache: dict[str, int] | None = None) -> int:
         """The id of tag ``name``, created if new; ``cache`` (exact name -> id) saves repeat look-ups."""
         if cache is not None and name in cache:
             return cache[name]
         conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
-        tag_id = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
+        tag_id: int = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
         if cache is not None:
             cache[name] = tag_id
         return tag_id
 
-    def _touch(self, conn: Any, person_id: int) -> None:
+    def _touch(self, conn: Connection, person_id: int) -> None:
         conn.execute("UPDATE people SET updated_at = ? WHERE id = ?", (self.vault.now(), person_id))
 
     def _point(self, point_id: int) -> ContactPoint:

@@ -25,7 +25,7 @@ import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlcipher3
 
@@ -38,6 +38,7 @@ from .errors import ValidationError
 from .vcard_export import person_vcard
 
 if TYPE_CHECKING:
+    from .connection import Connection
     from .store import Vault
 
 SECRET_KEY = "suppression_secret"
@@ -89,7 +90,7 @@ class Suppression:
         return cur.rowcount > 0
 
     def count(self) -> int:
-        return self.vault.conn.execute("SELECT count(*) FROM suppression").fetchone()[0]
+        return cast(int, self.vault.conn.execute("SELECT count(*) FROM suppression").fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class ErasureReport:
                 "documents": self.documents, "wal_bytes_after": self.wal_bytes_after}
 
 
-def _rows(conn: Any, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .contact_points import normalise_email
 from .errors import Ambiguous, NotFound, ValidationError
@@ -99,11 +99,11 @@ class RecipientService:
             row = conn.execute("SELECT id FROM organisations WHERE id = ?", (ident,)).fetchone()
             if not row:
                 raise NotFound("organisation", str(ident))
-            return row[0]
+            return cast(int, row[0])
         text = str(ident).strip()
         row = conn.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (text,)).fetchone()
         if row:
-            return row[0]
+            return cast(int, row[0])
         found = find_by_uuid_prefix(conn, "organisations", "organisation", text.lower())
         if found is None:
             raise NotFound("organisation", text)
@@ -175,7 +175,7 @@ class RecipientService:
             row = conn.execute("SELECT id FROM recipients WHERE id = ?", (ident,)).fetchone()
             if not row:
                 raise NotFound("recipient", str(ident))
-            return row[0]
+            return cast(int, row[0])
         text = str(ident).strip()
         found = find_by_uuid_prefix(conn, "recipients", "recipient", text.lower())
         if found is not None:
@@ -189,7 +189,7 @@ class RecipientService:
             raise NotFound("recipient", text)
         if len(rows) > 1:
             raise Ambiguous("recipient", text, len(rows))
-        return rows[0][0]
+        return cast(int, rows[0][0])
 
     def get(self, ident: str | int) -> Recipient:
         rec_id = self.resolve(ident)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Any
 
+from .connection import Connection
 from .errors import VaultDamaged
 
 MIGRATION_1 = r"""
@@ -307,7 +307,7 @@ def _or_chain_check(column: str, values: tuple[str, ...]) -> str:
     return f"CHECK ({chain})"
 
 
-def migration_2(conn: Any, path: str) -> None:
+def migration_2(conn: Connection, path: str) -> None:
     """Same rules, cheaper writes: CHECK lists become OR chains, and the do-not-contact index
     holds only the do-not-contact points it serves. (``people_retention`` stays whole: being the
     smallest index of ``people``, mostly NULLs, it is what ``count(*)`` of the list reads.)
@@ -343,9 +343,9 @@ def migration_2(conn: Any, path: str) -> None:
         conn.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
 
 
-Migration = str | Callable[[Any, str], None]
+Migration = str | Callable[[Connection, str], None]
 
-def apply_migration(conn: Any, step: Migration, path: str) -> None:
+def apply_migration(conn: Connection, step: Migration, path: str) -> None:
     """Run one step inside the caller's transaction (``executescript`` would commit behind it)."""
     if callable(step):
         step(conn, path)

@@ -23,7 +23,7 @@ from . import audit, kdf
 from .atomic import fsync_dir, replace_with
 from .clock import Clock
 from .config import AppConfig
-from .connection import connect, integrity_report, precheck_file
+from .connection import Connection, Cursor, connect, integrity_report, precheck_file
 from .errors import (
     AuthorisationImmutable,
     ConstraintViolated,
@@ -96,17 +96,20 @@ def _sqlite_error(path: Path, exc: Exception) -> Exception:
 class Vault:
     """An unlocked vault. Create with ``Vault.create`` or ``Vault.open``; close when done."""
 
+    #: Set by ``create`` and ``open`` once the vault is constructed.
+    config: AppConfig
+
     def __init__(
-        self, conn: Any, path: Path, key: bytes, lock: VaultLock, clock: Clock, readonly: bool
+        self, conn: Connection, path: Path, key: bytes, lock: VaultLock, clock: Clock, readonly: bool
     ) -> None:
-        self._conn = conn
+        self._conn: Connection | None = conn
         self.path = path
         self._key = key
         self._lock = lock
         self.clock = clock
         self.readonly = readonly
         self._depth = 0
-        self._reader: Any = None
+        self._reader: Connection | None = None
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.uuid: str = meta["vault_uuid"]
         row = conn.execute(
@@ -289,7 +292,7 @@ class Vault:
     # --- transactions and audit -------------------------------------------------------------
 
     @property
-    def conn(self) -> Any:
+    def conn(self) -> Connection:
         if self._conn is None:
             from .errors import VaultLocked
 
@@ -297,7 +300,7 @@ class Vault:
         return self._conn
 
     @property
-    def reader(self) -> Any:
+    def reader(self) -> Connection:
         """A second, read-only connection for read-heavy queries (search ranking).
 
         Once a connection has written, SQLCipher's FTS5 ranking on it runs several times slower
@@ -318,7 +321,7 @@ class Vault:
             self._reader = None
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self) -> Iterator[Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; nested uses join the outer transaction."""
         if self.readonly:
             raise VaultReadOnly(str(self.path))
@@ -353,7 +356,7 @@ class Vault:
             self._depth = 0
 
     @contextlib.contextmanager
-    def bulk_transaction(self) -> Iterator[Any]:
+    def bulk_transaction(self) -> Iterator[Connection]:
         """``transaction()`` for writes of thousands of rows (imports, bulk creation): the search
         index is rewritten once at the end, and the page cache is large for the duration.
 
@@ -511,8 +514,8 @@ class Vault:
             _remove_db_files(tmp)
             raise
         self._close_reader()
-        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._conn.close()
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.close()
         self._conn = None
         try:
             os.replace(tmp, self.path)
@@ -594,11 +597,11 @@ class Vault:
 class _SchemaProxy:
     """Lets ``audit.append`` write into an attached database's audit table."""
 
-    def __init__(self, conn: Any, schema: str) -> None:
+    def __init__(self, conn: Connection, schema: str) -> None:
         self._conn = conn
         self._schema = schema
 
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Cursor:
         sql = sql.replace("FROM audit", f"FROM {self._schema}.audit").replace(
             "INTO audit", f"INTO {self._schema}.audit"
         )

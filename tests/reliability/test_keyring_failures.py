@@ -15,7 +15,7 @@ from vault.errors import KeyringUnavailable
 
 
 class LockedKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
     contact_vault_test_backend = True
 
     def get_password(self, service, username):

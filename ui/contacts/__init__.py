@@ -21,7 +21,10 @@ from .resume_intake import ResumeIntake
 from .retention_view import RetentionView
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ui.main_window import MainWindow
+    from vault.people import Person
 
 __all__ = ["ContactsUi", "EraseDialog", "ExportDialog", "ImportWizard", "install"]
 
@@ -40,11 +43,11 @@ class ContactsUi:
         window.register_clearable(self.retention)
         window.register_clearable(self)
 
-        def action(text: str, slot: object, shortcut: str | None = None) -> QAction:
+        def action(text: str, slot: Callable[[], object], shortcut: str | None = None) -> QAction:
             made = QAction(text, window)
             if shortcut:
                 made.setShortcut(QKeySequence(shortcut))
-            made.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+            made.triggered.connect(lambda _checked=False: slot())
             return made
 
         self.import_action = action("&Import contacts…", self.import_contacts, "Ctrl+I")
@@ -80,11 +83,11 @@ class ContactsUi:
         self.intake.start()
         return self.intake
 
-    def _selected(self, then: object) -> None:
+    def _selected(self, then: Callable[[Person], None]) -> None:
         person_uuid = self.window.current_person_uuid()
         if not person_uuid or not self.window.is_unlocked:
             return
-        self.window.worker.call(lambda v: v.people.get(person_uuid), then,  # type: ignore[arg-type]
+        self.window.worker.call(lambda v: v.people.get(person_uuid), then,
                                 context=self.window)
 
     def export_vcard(self) -> None:
@@ -96,21 +99,21 @@ class ContactsUi:
             self.export_dialog.open()
             return
 
-        def show(person: object) -> None:
-            self.export_dialog = ExportDialog(self.window.worker, person_uuid, person.full_name,  # type: ignore[attr-defined]
+        def show(person: Person) -> None:
+            self.export_dialog = ExportDialog(self.window.worker, person_uuid, person.full_name,
                                               self.window)
             self.export_dialog.open()
 
         self._selected(show)
 
     def export_person(self, path: str = "") -> None:
-        def ask(person: object) -> None:
+        def ask(person: Person) -> None:
             target = path or notifier().choose_save_file(
-                self.window, f"Everything about {person.full_name}",  # type: ignore[attr-defined]
-                f"{person.full_name}.zip", "Zip archive (*.zip)")  # type: ignore[attr-defined]
+                self.window, f"Everything about {person.full_name}",
+                f"{person.full_name}.zip", "Zip archive (*.zip)")
             if not target:
                 return
-            uuid = person.uuid  # type: ignore[attr-defined]
+            uuid = person.uuid
 
             def written(out: object) -> None:
                 notifier().info(self.window, f"Wrote {out}. It is a plaintext copy: hand it to the person "
@@ -122,8 +125,8 @@ class ContactsUi:
         self._selected(ask)
 
     def erase_person(self) -> None:
-        def show(person: object) -> None:
-            self.erase_dialog = EraseDialog(self.window.worker, person.uuid, person.full_name,  # type: ignore[attr-defined]
+        def show(person: Person) -> None:
+            self.erase_dialog = EraseDialog(self.window.worker, person.uuid, person.full_name,
                                             self.window)
             self.erase_dialog.open()
 

@@ -224,7 +224,7 @@ class PreviewPage(QWizardPage):
         self.wiz.worker.call(lambda v: plan_import(v, data, name, fmt=fmt, mapping=mapping, kind=kind), show, failed,
                              context=self)
 
-    def render(self) -> None:
+    def render(self) -> None:  # type: ignore[override]  # this page's own; QWidget.render (paint to a device) is unused
         plan = self.wiz.plan
         assert plan is not None
         c = plan.counts()
@@ -246,7 +246,7 @@ class PreviewPage(QWizardPage):
         for i, r in enumerate(plan.rows):
             colour = (OUTCOME_COLOURS_DARK if is_dark() else OUTCOME_COLOURS).get(r.outcome)
             if colour:
-                self.table.item(i, 1).setForeground(QColor(colour))
+                self.table.item(i, 1).setForeground(QColor(colour))  # type: ignore[union-attr]  # filled above
 
     def _selection(self) -> None:
         row = self._row()

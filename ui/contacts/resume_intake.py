@@ -69,7 +69,7 @@ class ResumeIntake:
         lines.extend(s.warnings)
         note = QLabel("<br>".join(lines))
         note.setWordWrap(True)
-        dialog.layout().insertWidget(0, note)
+        dialog.layout().insertWidget(0, note)  # type: ignore[union-attr]  # the dialog's layout is a QVBoxLayout
         dialog.saved.connect(self._attach)
         self.dialog = dialog
         dialog.open()

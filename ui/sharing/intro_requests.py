@@ -97,7 +97,7 @@ class IntroRequestsDialog(QDialog):
         requester, reason = self.requester.text(), self.reason.text()
 
         def write(v: Vault) -> IntroRequest:
-            return v.introductions.request(person, recipient=recipient, requester=requester, reason=reason)
+            return v.introductions.request(person, recipient=recipient, requester=requester, reason=reason)  # type: ignore[arg-type]  # the button needs a person
 
         def done(_: IntroRequest) -> None:
             self.message.hide()

@@ -80,7 +80,7 @@ class RecipientsDialog(QDialog):
             self.organisation.setCurrentText(text)
             if select:
                 for row in range(self.table.rowCount()):
-                    if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == select:
+                    if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == select:  # type: ignore[union-attr]  # filled
                         self.table.selectRow(row)
 
         self.worker.call(lambda v: (v.recipients.list(), v.recipients.organisations()), show, self._failed,

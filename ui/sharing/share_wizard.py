@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPixmap
@@ -188,7 +189,7 @@ class RecipientPage(QWizardPage):
         self.dialog.open()
 
     def recipient_uuid(self) -> str | None:
-        return self.combo.currentData()
+        return cast("str | None", self.combo.currentData())
 
     def isComplete(self) -> bool:
         return self.recipient_uuid() is not None
@@ -306,9 +307,9 @@ class PreviewPage(QWizardPage):
         self.image.clear()
         self.note.setText("Stamping the preview…")
         auth = self.share.auth_page.authorisation()
-        if auth is None:
-            return
         person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
+        if auth is None or recipient is None:
+            return
 
         def done(preview: Preview) -> None:
             notes = []
@@ -415,6 +416,8 @@ class SavePage(QWizardPage):
         if self.saving or not self.share.auth_page.isComplete():
             return False
         person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
+        if recipient is None:  # the authorisation page is complete only with a recipient chosen
+            return False
         out, password = self.path.text().strip(), self.share.preview_page.password.text() or None
         self.saving = True
         self.message.hide()

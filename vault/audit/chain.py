@@ -13,9 +13,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vault.errors import ValidationError
+
+if TYPE_CHECKING:
+    from vault.connection import Connection, Executor
 
 GENESIS = "0" * 64
 
@@ -133,7 +136,7 @@ EVENT_COLUMNS = "seq, at, actor, action, subject_type, subject_id, details, prev
 
 
 def append(
-    conn: Any,
+    conn: Executor,
     *,
     at: str,
     actor: str,
@@ -159,7 +162,7 @@ def append(
 
 
 
-def append_many(conn: Any, events: Iterable[dict[str, Any]]) -> list[AuditEvent]:
+def append_many(conn: Connection, events: Iterable[dict[str, Any]]) -> list[AuditEvent]:
     """Append several events in order, as repeated ``append`` calls would (the same seqs, links
     and hashes, byte for byte), with one read of the chain head and one ``executemany``.
 
@@ -230,12 +233,12 @@ def verify_events(events: Iterable[AuditEvent], start_prev: str = GENESIS, start
     return ChainStatus(True, last_ok, count)
 
 
-def iter_events(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[AuditEvent]:
+def iter_events(conn: Connection, batch: int = 5000, after_seq: int = 0) -> Iterator[AuditEvent]:
     """Stream the whole chain in seq order without holding it in memory."""
     return map(row_to_event, iter_rows(conn, batch, after_seq))
 
 
-def iter_rows(conn: Any, batch: int = 5000, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
+def iter_rows(conn: Connection, batch: int = 5000, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
     """Stream raw audit rows (details still as stored text) in seq order, batch by batch."""
     last = after_seq
     while True:
@@ -257,7 +260,7 @@ def verify_rows(rows: Iterable[tuple[Any, ...]], start_prev: str = GENESIS, star
     before it is reported, so the result is always the one the definition gives.
     """
     prev, expected_seq, count, last_ok = start_prev, start_seq, 0, start_seq - 1
-    sha256, enc = hashlib.sha256, json.encoder.encode_basestring  # type: ignore[attr-defined]
+    sha256, enc = hashlib.sha256, json.encoder.encode_basestring
     for row in rows:
         seq, at, actor, action, subject_type, subject_id, details, row_prev, digest = row
         if seq != expected_seq:
@@ -284,12 +287,12 @@ def verify_rows(rows: Iterable[tuple[Any, ...]], start_prev: str = GENESIS, star
     return ChainStatus(True, last_ok, count)
 
 
-def verify_chain(conn: Any) -> ChainStatus:
+def verify_chain(conn: Connection) -> ChainStatus:
     return verify_rows(iter_rows(conn))
 
 
 def query_events(
-    conn: Any,
+    conn: Connection,
     *,
     subject_ids: Iterable[str] | None = None,
     actions: Iterable[str] | None = None,
@@ -313,7 +316,7 @@ def query_events(
 
 
 def count_events(
-    conn: Any,
+    conn: Connection,
     *,
     subject_ids: Iterable[str] | None = None,
     actions: Iterable[str] | None = None,
@@ -321,7 +324,7 @@ def count_events(
     until: str | None = None,
 ) -> int:
     where, params = _filters(subject_ids, actions, since, until)
-    return conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
+    return cast(int, conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0])
 
 
 def _filters(
@@ -361,6 +364,6 @@ def _filters(
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def last_event(conn: Any) -> AuditEvent | None:
+def last_event(conn: Connection) -> AuditEvent | None:
     row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     return row_to_event(row) if row else None

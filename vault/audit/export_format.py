@@ -19,4 +19,5 @@ CSV_COLUMNS = ("kind", "seq", "at", "actor", "action", "subject_type", "subject_
 EVENT_KEYS = frozenset({"seq", "at", "actor", "action", "subject", "details", "prev", "hash", "annotations"})
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 
-Progress = Callable[[int, int], None]
+#: ``progress(done, total)``; what it returns is ignored (the GUI's reporter returns True).
+Progress = Callable[[int, int], object]

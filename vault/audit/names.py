@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .export_format import ERASED, REMOVED
+
+if TYPE_CHECKING:
+    from vault.connection import Connection
 
 
 class NameBook:
@@ -14,7 +17,7 @@ class NameBook:
                "recipient": ("recipients", "name", REMOVED),
                "organisation": ("organisations", "name", REMOVED)}
 
-    def __init__(self, conn: Any, limit: int = 50_000) -> None:
+    def __init__(self, conn: Connection, limit: int = 50_000) -> None:
         self._conn = conn
         self._cache: dict[tuple[str, str], str] = {}
         self._limit = limit

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vault.clock import user_instant
 from vault.errors import ValidationError
@@ -16,6 +16,7 @@ from .export_format import ERASED
 from .names import NameBook
 
 if TYPE_CHECKING:
+    from vault.connection import Connection
     from vault.store import Vault
 
 
@@ -114,12 +115,12 @@ def _where(scope: ExportScope, head: int) -> tuple[str, list[Any]]:
     return where, [*params, head]
 
 
-def count_selected(conn: Any, scope: ExportScope, head: int) -> int:
+def count_selected(conn: Connection, scope: ExportScope, head: int) -> int:
     where, params = _where(scope, head)
-    return conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
+    return cast(int, conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0])
 
 
-def iter_selected(conn: Any, scope: ExportScope, head: int, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
+def iter_selected(conn: Connection, scope: ExportScope, head: int, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
     """Raw rows of the selected events, in seq order, streamed batch by batch."""
     where, params = _where(scope, head)
     last = 0
@@ -142,11 +143,11 @@ class EventRow:
     subject_name: str | None
 
 
-def count_scope(conn: Any, scope: ExportScope) -> int:
+def count_scope(conn: Connection, scope: ExportScope) -> int:
     if scope.is_whole:  # seq has no holes, and max() is one index probe where count() reads every row
-        return conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+        return cast(int, conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0])
     where, params = _scope_filters(scope)
-    return conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
+    return cast(int, conn.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0])
 
 
 def page_events(vault: Vault, scope: ExportScope, before_seq: int | None = None,

@@ -297,7 +297,7 @@ def _verify_stream(handle: BinaryIO, result: ExportVerification, key: PublicIden
     identity = key or header_key
     result.key_pinned = key is not None
     result.fingerprint = identity.fingerprint
-    result.scope = header.get("scope") if isinstance(header.get("scope"), dict) else {}
+    result.scope = header["scope"] if isinstance(header.get("scope"), dict) else {}
     checkpoint = _checkpoint_from(header.get("checkpoint"))
     if checkpoint is None:
         return result.fail(1, "the header has no well-formed checkpoint")

@@ -188,9 +188,9 @@ def prepare_record(record: SourceRecord, *, kind: str, region: str, file_name: s
     warnings = list(record.warnings)
     points: list[NewContactPoint] = []
     seen: set[tuple[str, str]] = set()
-    for point_kind, values in (("email", record.emails), ("phone", record.phones), ("link", record.links),
-                               ("address", record.addresses)):
-        for value, label in values:
+    for point_kind, pairs in (("email", record.emails), ("phone", record.phones), ("link", record.links),
+                              ("address", record.addresses)):
+        for value, label in pairs:
             try:
                 stored, key = cp.normalise(point_kind, value, region)
             except ValidationError as exc:

@@ -173,6 +173,7 @@ def unfold(lines: list[bytes]) -> list[bytes]:
 
 
 def _split_unquoted(text: str, sep: str) -> list[str]:
+    buf: list[str]
     parts, buf, quoted = [], [], False
     for ch in text:
         if ch == '"':

@@ -56,7 +56,7 @@ def list_shares(vault: Vault, person: str | int | None = None, limit: int = 500)
     sql += " ORDER BY s.created_at DESC, s.id DESC LIMIT ?"
     params.append(limit)
     rows = vault.conn.execute(sql, params).fetchall()
-    return [ShareRecord(*r[:7], json.loads(r[7]), *r[8:]) for r in rows]
+    return [ShareRecord(*r[:7], json.loads(r[7]), *r[8:]) for r in rows]  # type: ignore[call-arg]
 
 
 def default_items(vault: Vault, person: str | int, fields: list[str] | None = None,

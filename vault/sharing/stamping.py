@@ -25,7 +25,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from xml.sax.saxutils import escape
 
 from vault.errors import StampFailed
@@ -33,7 +33,7 @@ from vault.errors import StampFailed
 # pypdf and reportlab are imported where they are used: importing them costs ~0.6 s, which
 # every app launch (the share wizard imports this module) and every stamping child would pay.
 if TYPE_CHECKING:
-    from pypdf import PdfWriter
+    from pypdf import PageObject, PdfWriter
     from pypdf.generic import DictionaryObject, IndirectObject
 
 SCALE = 0.93
@@ -328,7 +328,7 @@ def _band_xobject(writer: PdfWriter, width: float, band: float, texts: Sequence[
     pdf.save()
     drawn = PdfReader(io.BytesIO(out.getvalue())).pages[0]
     form = DecodedStreamObject()
-    form.set_data(drawn.get_contents().get_data())
+    form.set_data(drawn.get_contents().get_data())  # type: ignore[union-attr]  # drawn just above: never empty
     form[NameObject("/Type")] = NameObject("/XObject")
     form[NameObject("/Subtype")] = NameObject("/Form")
     form[NameObject("/BBox")] = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(band)])
@@ -373,7 +373,7 @@ class _UnicodeBands:
     by_size: dict[tuple[float, float], IndirectObject] = field(default_factory=dict)
 
 
-def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str], font_ref: IndirectObject,
+def _stamp_page(writer: PdfWriter, page: PageObject, texts: Sequence[str], font_ref: IndirectObject,
                 unicode: _UnicodeBands | None = None) -> None:
     """Stamp one page; with ``unicode`` the band is the TrueType one, else Helvetica."""
     from pypdf.generic import (
@@ -401,10 +401,10 @@ def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str],
     resources_obj = page.get("/Resources", _inherited(page, "/Resources"))
     resources = DictionaryObject()
     if resources_obj is not None:
-        resources.update(resources_obj.get_object())
+        resources.update(cast("DictionaryObject", resources_obj.get_object()))
     fonts = DictionaryObject()
     if "/Font" in resources:
-        fonts.update(resources["/Font"].get_object())
+        fonts.update(cast("DictionaryObject", resources["/Font"].get_object()))
     fonts[NameObject(FONT_NAME)] = font_ref
     resources[NameObject("/Font")] = fonts
     if unicode is not None:
@@ -413,7 +413,7 @@ def _stamp_page(writer: PdfWriter, page: DictionaryObject, texts: Sequence[str],
             unicode.by_size[key] = _band_xobject(writer, vw, band, texts, unicode.chain)
         xobjects = DictionaryObject()
         if "/XObject" in resources:
-            xobjects.update(resources["/XObject"].get_object())
+            xobjects.update(cast("DictionaryObject", resources["/XObject"].get_object()))
         xobjects[NameObject("/CVStampBand")] = unicode.by_size[key]
         resources[NameObject("/XObject")] = xobjects
         band_ops = "/CVStampBand Do"
@@ -459,7 +459,7 @@ def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", p
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                opened = reader.decrypt("")
+                opened: int = reader.decrypt("")
             except Exception:  # any failure here means we cannot open it
                 opened = 0
             if not opened:
@@ -585,7 +585,7 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
                             subject=f"Package {sheet.package_id}", author=sheet.sender, invariant=1)
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=10.5, leading=14)
-    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor="#333333")
+    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor="#333333")  # type: ignore[arg-type]  # a colour string is fine (toColor)
     chain, _ = font_chain([sheet.person, sheet.sender, sheet.recipient, sheet.purpose, *sheet.items,
                            sheet.evidence])
     if chain:
