@@ -116,7 +116,15 @@ def test_people_model_fetches_lazily_and_passes_the_model_tester(qtbot, qtmodelt
     assert model.total == len(range(0, PEOPLE, 10))
     with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
         model.set_query(PeopleQuery(search="example.org"))
-    assert model.total == PEOPLE and model.rowCount() == PAGE
+    # A search ranks one screen first (a block, its rows with it), counts next, ranks more on scroll.
+    assert model.total == PEOPLE and model.rowCount() == BLOCK
+    assert model.data(model.index(BLOCK - 1, 0)) != PLACEHOLDER
+    ranked = run(qtbot, worker, lambda v: v.search.query("example.org", limit=PEOPLE).ids)
+    qtbot.waitUntil(fetch_all, timeout=WAIT_MS)
+    assert [model.data(model.index(r, 0), ID_ROLE) for r in range(PEOPLE)] == ranked
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
+        model.set_query(PeopleQuery(view="tag", tag="rust", search="example.org"))
+    assert model.total == model.rowCount() == len(range(0, PEOPLE, 10))  # the search stays in the view
     qtmodeltester.check(model)
     model.clear()
     assert model.rowCount() == 0 and not model.canFetchMore() and model.cached_rows == 0

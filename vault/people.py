@@ -247,8 +247,12 @@ class PeopleService:
         return row[0]
 
     def count(self, view: str = "all", tag: str | None = None) -> int:
-        where, params = self._view_filter(view, tag)
-        return self.vault.conn.execute(f"SELECT count(*) FROM people p {where}", params).fetchone()[0]
+        join, where, params = self._view_filter(view, tag)
+        if view == "tag":  # the tag's own index range: no need to visit the people rows
+            return self.vault.conn.execute(
+                "SELECT count(*) FROM person_tags WHERE tag_id = (SELECT id FROM tags WHERE name = ? COLLATE NOCASE)",
+                params).fetchone()[0]
+        return self.vault.conn.execute(f"SELECT count(*) FROM people p{join} {where}", params).fetchone()[0]
 
     def list_ids(
         self,
@@ -263,35 +267,38 @@ class PeopleService:
         """One page of person ids, in order; the list models fetch rows for these lazily."""
         if sort not in SORT_COLUMNS:
             raise ValidationError("sort", f"must be one of {', '.join(SORT_COLUMNS)}")
-        where, params = self._view_filter(view, tag)
+        join, where, params = self._view_filter(view, tag)
         direction = "DESC" if descending else "ASC"
         rows = self.vault.conn.execute(
-            f"SELECT p.id FROM people p {where} ORDER BY p.{SORT_COLUMNS[sort]} {direction}, p.id {direction} "
+            f"SELECT p.id FROM people p{join} {where} ORDER BY p.{SORT_COLUMNS[sort]} {direction}, p.id {direction} "
             "LIMIT ? OFFSET ?",
             (*params, limit, offset),
         ).fetchall()
         return [r[0] for r in rows]
 
-    def _view_filter(self, view: str, tag: str | None) -> tuple[str, list[Any]]:
+    def _view_filter(self, view: str, tag: str | None) -> tuple[str, str, list[Any]]:
+        """(join, where, params) of a sidebar view over ``people p``.
+
+        Joins and correlated probes, not ``p.id IN (SELECT …)``: the list walks a sort index and
+        stops after one page, probing each person by id, instead of first building the whole
+        set of ids, sorting the people it names in a temporary b-tree, and counting it apart.
+        """
         today = self.vault.clock.now().date().isoformat()
         if view == "all":
-            where, params = "", []
-        elif view in ("candidate", "candidates"):
-            where, params = "WHERE p.kind = 'candidate'", []
-        elif view in ("contact", "contacts"):
-            where, params = "WHERE p.kind = 'contact'", []
-        elif view == "do-not-contact":
-            where = ("WHERE p.id IN (SELECT person_id FROM contact_points WHERE outreach = 'do-not-contact')")
-            params = []
-        elif view == "retention-due":
-            where, params = "WHERE p.retention_until IS NOT NULL AND p.retention_until <= ?", [today]
-        elif view == "tag":
-            where = ("WHERE p.id IN (SELECT pt.person_id FROM person_tags pt JOIN tags t ON t.id = pt.tag_id "
-                     "WHERE t.name = ? COLLATE NOCASE)")
-            params = [tag or ""]
-        else:
-            raise ValidationError("view", f"unknown view '{view}'")
-        return where, params
+            return "", "", []
+        if view in ("candidate", "candidates"):
+            return "", "WHERE p.kind = 'candidate'", []
+        if view in ("contact", "contacts"):
+            return "", "WHERE p.kind = 'contact'", []
+        if view == "do-not-contact":
+            return "", ("WHERE EXISTS (SELECT 1 FROM contact_points c WHERE c.person_id = p.id "
+                        "AND c.outreach = 'do-not-contact')"), []
+        if view == "retention-due":
+            return "", "WHERE p.retention_until IS NOT NULL AND p.retention_until <= ?", [today]
+        if view == "tag":
+            return (" JOIN person_tags pt ON pt.person_id = p.id "
+                    "AND pt.tag_id = (SELECT id FROM tags WHERE name = ? COLLATE NOCASE)"), "", [tag or ""]
+        raise ValidationError("view", f"unknown view '{view}'")
 
     def rows(self, ids: Sequence[int]) -> list[PersonRow]:
         """List rows for the given ids, in the same order (missing ids are skipped)."""
