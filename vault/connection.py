@@ -32,6 +32,13 @@ _PRAGMAS_RW = (
 )
 _PRAGMAS_RO = tuple(p for p in _PRAGMAS_RW if "journal_mode" not in p and "synchronous" not in p)
 
+#: Prepared statements the sqlite3 module keeps per connection (its default is 128). Zero: kept
+#: statements fill SQLite's per-connection lookaside, and every allocation past it goes through
+#: SQLCipher's memory-security allocator, which mlocks and munlocks each one (two syscalls). With
+#: the cache a 1,000-card import made 134,000 mlock calls and ranked 10x slower on that
+#: connection; without it, 29,000, while preparing each statement again costs microseconds.
+STATEMENT_CACHE = 0
+
 
 def precheck_file(path: Path) -> None:
     """Reject what is obviously not a vault before any key is tried (and before any write)."""
@@ -67,9 +74,11 @@ def connect(path: Path, key: bytes, *, salt: bytes | None = None, readonly: bool
         if not os.access(Path(path).absolute().parent, os.W_OK):
             # A WAL database in a read-only folder can only be read as immutable (no -shm possible).
             uri += "&immutable=1"
-        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                  cached_statements=STATEMENT_CACHE)
     else:
-        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False,
+                                  cached_statements=STATEMENT_CACHE)
     try:
         _apply_key(conn, key, salt)
         for pragma in _PRAGMAS_RO if readonly else _PRAGMAS_RW:

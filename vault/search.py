@@ -344,7 +344,7 @@ class SearchService:
             raise BadSearchQuery(text, str(exc)) from exc
 
     def _run(self, match: str, scope: ViewFilter, limit: int, offset: int, count: bool) -> SearchResult:
-        conn: Any = self.vault.reader
+        conn: Any = self.vault.reader  # committed data; inside a transaction, the main connection
         ids = [
             r[0]
             for r in conn.execute(

@@ -300,8 +300,9 @@ class Vault:
     def reader(self) -> Any:
         """A second, read-only connection for read-heavy queries (search ranking).
 
-        Once a connection has written, SQLCipher's FTS5 ranking on it runs several times slower
-        (with temp_store=MEMORY); a connection that never writes keeps full speed. It sees
+        It was added because ranking on the main connection ran several times slower, blamed on
+        that connection having written; the cause was the sqlite3 statement cache exhausting the
+        lookaside (see ``connection.STATEMENT_CACHE``), and with it off both rank alike. It sees
         committed data only, so inside a transaction the main connection is returned instead.
         """
         conn = self.conn
