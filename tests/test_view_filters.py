@@ -104,3 +104,53 @@ def test_lists_and_counts_in_every_view_match_the_subquery_form(desk, view, tag,
         assert [i for page in pages for i in page] == expected
         assert desk.people.count(view, tag) == len(expected)
     assert desk.people.count(view, tag) > 0 or tag == "no-such-tag"
+
+
+def test_sidebar_counts_at_once_match_each_view_and_the_old_tag_counts(desk):
+    counts = desk.people.view_counts()
+    for view in ("all", "candidates", "contacts", "do-not-contact", "retention-due"):
+        where, params = reference_filter(desk, view, None)
+        assert counts[view] == desk.conn.execute(f"SELECT count(*) FROM people p WHERE {where}", params).fetchone()[0]
+        assert counts[view] == desk.people.count(view) > 0
+    old = [(r[0], r[1]) for r in desk.conn.execute(
+        "SELECT t.name, count(pt.person_id) FROM tags t LEFT JOIN person_tags pt ON pt.tag_id = t.id "
+        "GROUP BY t.id HAVING count(pt.person_id) > 0 ORDER BY t.name COLLATE NOCASE")]
+    desk.conn.execute("INSERT INTO tags (name) VALUES ('unused')")  # a tag nobody has is not listed
+    assert desk.people.tags() == old and len(old) == len(TAGS)
+
+
+def fresh_tag_counts(vault: Any) -> list[tuple[str, int]]:
+    return [(r[0], r[1]) for r in vault.conn.execute(
+        "SELECT t.name, count(*) FROM person_tags pt JOIN tags t ON t.id = pt.tag_id "
+        "GROUP BY t.id ORDER BY t.name COLLATE NOCASE")]
+
+
+def test_kept_tag_counts_follow_every_kind_of_tag_write(desk, vault_path, template_vault):
+    """Kept between calls, the counts are still what a fresh count says after each write."""
+    from vault.connection import connect
+
+    people = desk.people
+    first, second = people.list_ids(limit=2)
+    writes = [
+        lambda: people.add_tag(first, "golang"),
+        lambda: people.add_tag(first, "GOLANG"),  # the same tag: nothing changes
+        lambda: people.remove_tag(first, "python"),
+        lambda: people.set_tags(second, ["rust", "kotlin"]),
+        lambda: people.add(PersonFields(full_name="Tagged New"), [], ["kotlin", "python"]),
+        lambda: people.delete(second),  # a cascade from the deleted person
+        lambda: desk.privacy.erase(first),
+    ]
+    assert people.tags() == fresh_tag_counts(desk)
+    for write in writes:
+        write()
+        assert people.tags() == fresh_tag_counts(desk)
+    with pytest.raises(RuntimeError), desk.transaction():  # a rolled-back write leaves no trace
+        people.add_tag(people.list_ids(limit=1)[0], "rolled-back")
+        raise RuntimeError("undo")
+    assert people.tags() == fresh_tag_counts(desk) and "rolled-back" not in dict(people.tags())
+    other = connect(vault_path, template_vault[1])  # another connection's commit
+    try:
+        other.execute("DELETE FROM person_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'rust')")
+    finally:
+        other.close()
+    assert people.tags() == fresh_tag_counts(desk) and "rust" not in dict(people.tags())

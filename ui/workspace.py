@@ -44,8 +44,7 @@ _TITLE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def _view_counts(vault: Vault) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    counts = {key: vault.people.count(key) for key, _, _ in VIEWS}
-    return counts, vault.people.tags()
+    return vault.people.view_counts(), vault.people.tags()
 
 
 class Workspace(QWidget):
