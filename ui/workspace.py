@@ -250,7 +250,7 @@ class Workspace(QWidget):
                     self.model.index(row, 0),
                     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
                 )
-                self.detail.set_person(self._selected_uuid)
+                self.detail.set_person(self._selected_uuid, again=self.detail.person_uuid == self._selected_uuid)
                 return
             if is_search or self.model.query.view != "all":
                 self.select_person(None)
