@@ -41,9 +41,15 @@ def test_the_lazy_parser_parses_like_the_whole_one(argv):
 
 
 def test_a_command_imports_its_module_only():
+    """Nor the keyring, nor libphonenumber until a phone is read (a word search reads none)."""
     code = ("import sys\nfrom vault.cli.main import build_parser\n"
             "build_parser(['--vault', 'x', 'search', 'okafor'])\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('vault.cli.cmd_', 'keyring')))))")
+            "import vault.store, vault.people, vault.search\n"
+            "assert vault.search.phone_query('okafor') == ''\n"
+            "print(' '.join(sorted(m for m in sys.modules\n"
+            "                      if m.startswith(('vault.cli.cmd_', 'keyring', 'phonenumbers')))))\n"
+            "vault.search.phone_query('+44 20 7946 0958')\n"
+            "assert 'phonenumbers' in sys.modules")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["vault.cli.cmd_people"]
 
