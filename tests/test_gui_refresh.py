@@ -63,3 +63,24 @@ def test_an_edit_refreshes_list_header_tabs_and_counts_once_each(qtbot, window, 
     assert workspace._view_items["all"].text(0).endswith("(3)")
     # Each reader once: the list, the sidebar, the header and each visible tab (not every tab twice).
     assert len(calls) == len(set(calls)), calls
+
+
+def test_the_sidebar_is_rebuilt_only_when_its_counts_change(qtbot, window):
+    worker, workspace = window.worker, window.workspace
+    people = run(qtbot, worker, lambda v: [v.people.add(PersonFields(full_name=f"Person {n}"), [], ["rust"]).uuid
+                                           for n in range(2)])
+    worker.notify_changed("")
+
+    def tags() -> list[str]:
+        return [workspace.tags_item.child(i).text(0) for i in range(workspace.tags_item.childCount())]
+
+    qtbot.waitUntil(lambda: tags() == ["rust  (2)"] and not worker.busy, timeout=WAIT_MS)
+    child = workspace.tags_item.child(0)
+    run(qtbot, worker, lambda v: v.people.update(people[0], PersonFields(title="Another title")))
+    worker.notify_changed(people[0])
+    qtbot.waitUntil(lambda: not worker.busy and not workspace.model.loading, timeout=WAIT_MS)
+    assert workspace.tags_item.child(0) is child  # nothing changed: the same item, not rebuilt
+    run(qtbot, worker, lambda v: (v.people.add_tag(people[0], "kotlin"), v.people.remove_tag(people[1], "rust")))
+    worker.notify_changed("")
+    qtbot.waitUntil(lambda: tags() == ["kotlin  (1)", "rust  (1)"] and not worker.busy, timeout=WAIT_MS)
+    assert workspace._view_items["all"].text(0).endswith("(2)")

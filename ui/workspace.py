@@ -179,8 +179,13 @@ class Workspace(QWidget):
         def show(result: tuple[dict[str, int], list[tuple[str, int]]]) -> None:
             counts, tags = result
             for key, item in self._view_items.items():
-                title = item.data(0, _TITLE_ROLE)
-                item.setText(0, f"{title}  ({counts.get(key, 0)})")
+                text = f"{item.data(0, _TITLE_ROLE)}  ({counts.get(key, 0)})"
+                if item.text(0) != text:  # after most edits nothing changed: no relayout, no repaint
+                    item.setText(0, text)
+            shown = [(self.tags_item.child(i).data(0, _KEY_ROLE), self.tags_item.child(i).text(0))
+                     for i in range(self.tags_item.childCount())]
+            if shown == [(name, f"{name}  ({count})") for name, count in tags]:
+                return
             current = self.sidebar.currentItem()
             current_tag = current.data(0, _KEY_ROLE) if current and current.data(0, _KIND_ROLE) == "tag" else None
             self.sidebar.blockSignals(True)
