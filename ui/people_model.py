@@ -107,6 +107,7 @@ class PeopleModel(QAbstractTableModel):
         self._known: OrderedDict[str, int] = OrderedDict()
         self._total = 0
         self._generation = 0
+        self._rows_epoch = 0
         self._fetching = False
         self.loading = False
         #: Row data fetched so far (rows, not ids), for benchmarks and tests.
@@ -179,11 +180,22 @@ class PeopleModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        """Start again from the first page of the current query."""
-        self._reset(self.query)
-        if self.worker.is_open:
-            self.loading = True
-            self._request_ids(0)
+        """Start again from the first page of the current query.
+
+        The rows shown stay until that page arrives and replaces them in one reset: the list is
+        painted once, not empty first and then again (after every edit, every keystroke's search).
+        """
+        if not self._ids or not self.worker.is_open:
+            self._reset(self.query)
+            if self.worker.is_open:
+                self.loading = True
+                self._request_ids(0)
+            return
+        self._generation += 1  # answers for the rows shown (blocks, pages, counts) are dropped
+        self._pending_blocks.clear()
+        self._failed_blocks.clear()
+        self.loading = True
+        self._request_ids(0, replace=True)
 
     def clear(self) -> None:
         """Forget every id and every row (on lock)."""
@@ -192,18 +204,24 @@ class PeopleModel(QAbstractTableModel):
 
     def _reset(self, query: PeopleQuery) -> None:
         self._generation += 1
-        self.beginResetModel()
         self.query = query
+        self._fetching = False
+        self.loading = False
+        self._drop_rows()
+
+    def _drop_rows(self) -> None:
+        self._rows_epoch += 1  # a block asked for the dropped rows must not fill the new ones
+        self.beginResetModel()
         self._ids = array("q")
         self._blocks.clear()
         self._pending_blocks.clear()
         self._failed_blocks.clear()
         self._total = 0
-        self._fetching = False
-        self.loading = False
         self.endResetModel()
 
-    def _request_ids(self, offset: int) -> None:
+    def _request_ids(self, offset: int, *, replace: bool = False) -> None:
+        """Ask for a page of ids; ``replace``: the first page of a reload, which drops the rows
+        still shown when it arrives."""
         generation, query = self._generation, self.query
         first = offset == 0
         is_search = bool(query.search.strip())
@@ -216,6 +234,8 @@ class PeopleModel(QAbstractTableModel):
             if generation != self._generation:
                 return
             total, ids, rows = result
+            if replace:
+                self._drop_rows()
             if first and ids:
                 self._store_block(0, ids[:self.block_size], rows)
             # Still "fetching" while ids go in: views and testers may ask for more from the signals.
@@ -237,6 +257,8 @@ class PeopleModel(QAbstractTableModel):
         def failed(error: Exception) -> None:
             if generation != self._generation:
                 return
+            if replace:
+                self._drop_rows()  # never leave the rows of another query (or of before a change) shown
             self._fetching = False
             self.loading = False
             self._total = len(self._ids)
@@ -289,18 +311,18 @@ class PeopleModel(QAbstractTableModel):
         ids = self._ids[start:start + self.block_size].tolist()
         if not ids:
             return
-        generation = self._generation
+        generation, epoch = self._generation, self._rows_epoch
         self._pending_blocks.add(block)
 
         def done(rows: list[PersonRow]) -> None:
-            if generation != self._generation:
+            if generation != self._generation or epoch != self._rows_epoch:
                 return
             self._pending_blocks.discard(block)
             self._store_block(block, ids, rows)
             self.dataChanged.emit(self.index(start, 0), self.index(start + len(ids) - 1, len(COLUMNS) - 1))
 
         def failed(error: Exception) -> None:
-            if generation != self._generation:
+            if generation != self._generation or epoch != self._rows_epoch:
                 return
             self._pending_blocks.discard(block)
             self._failed_blocks.add(block)  # no retry loop from every repaint; a reload tries again
