@@ -29,7 +29,7 @@ def test_every_module_registers_exactly_the_commands_the_table_names():
     for name in main.COMMAND_MODULES:
         parser = main._Parser(prog="t")
         sub = parser.add_subparsers(dest="command", parser_class=main._Parser)
-        importlib.import_module(f"vault.cli.{name}").register(sub, main._global_options(defaults=False))
+        importlib.import_module(f"{main.__package__}.{name}").register(sub, main._global_options(defaults=False))
         assert {command for command, module in main.COMMANDS.items() if module == name} == set(sub.choices)
 
 
@@ -42,16 +42,17 @@ def test_the_lazy_parser_parses_like_the_whole_one(argv):
 
 def test_a_command_imports_its_module_only():
     """Nor the keyring, nor libphonenumber until a phone is read (a word search reads none)."""
-    code = ("import sys\nfrom vault.cli.main import build_parser\n"
+    package = main.__package__
+    code = (f"import sys\nfrom {package}.main import build_parser\n"
             "build_parser(['--vault', 'x', 'search', 'okafor'])\n"
             "import vault.store, vault.people, vault.search\n"
             "assert vault.search.phone_query('okafor') == ''\n"
             "print(' '.join(sorted(m for m in sys.modules\n"
-            "                      if m.startswith(('vault.cli.cmd_', 'keyring', 'phonenumbers')))))\n"
+            f"                      if m.startswith(('{package}.cmd_', 'keyring', 'phonenumbers')))))\n"
             "vault.search.phone_query('+44 20 7946 0958')\n"
             "assert 'phonenumbers' in sys.modules")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["vault.cli.cmd_people"]
+    assert out.stdout.split() == [f"{package}.cmd_people"]
 
 
 def test_help_and_unknown_commands_still_list_everything(capsys):
