@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vault import paths, remember
+from vault import paths
 from vault.config import AppConfig
 from vault.errors import ValidationError, WrongPassphrase
 from vault.store import Vault
@@ -52,6 +52,8 @@ class CliContext:
         path = self.vault_path
         if os.environ.get("CONTACT_VAULT_PASSPHRASE") or getattr(self.args, "passphrase_file", None):
             return Vault.open(path, self.passphrase(), config=self.config, readonly=readonly)
+        from vault import remember  # the keyring costs 40 ms to import: only when it is asked
+
         vault_uuid = self.config.vault_uuid(path)
         raw = remember.recall(vault_uuid)
         if raw is not None:

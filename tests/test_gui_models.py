@@ -116,7 +116,15 @@ def test_people_model_fetches_lazily_and_passes_the_model_tester(qtbot, qtmodelt
     assert model.total == len(range(0, PEOPLE, 10))
     with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
         model.set_query(PeopleQuery(search="example.org"))
-    assert model.total == PEOPLE and model.rowCount() == PAGE
+    # A search ranks one screen first (a block, its rows with it), counts next, ranks more on scroll.
+    assert model.total == PEOPLE and model.rowCount() == BLOCK
+    assert model.data(model.index(BLOCK - 1, 0)) != PLACEHOLDER
+    ranked = run(qtbot, worker, lambda v: v.search.query("example.org", limit=PEOPLE).ids)
+    qtbot.waitUntil(fetch_all, timeout=WAIT_MS)
+    assert [model.data(model.index(r, 0), ID_ROLE) for r in range(PEOPLE)] == ranked
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
+        model.set_query(PeopleQuery(view="tag", tag="rust", search="example.org"))
+    assert model.total == model.rowCount() == len(range(0, PEOPLE, 10))  # the search stays in the view
     qtmodeltester.check(model)
     model.clear()
     assert model.rowCount() == 0 and not model.canFetchMore() and model.cached_rows == 0
@@ -152,3 +160,22 @@ def test_detail_models_pass_the_model_tester(qtbot, qtmodeltester, worker):
     for model in (points, documents, activity):
         model.clear()
         assert model.rowCount() == 0
+
+
+def test_a_reload_keeps_the_rows_until_the_new_ones_replace_them(qtbot, worker):
+    """One reset per reload (no empty list painted in between), and a block asked for the old rows
+    while the reload is on its way never fills the new ones."""
+    run(qtbot, worker, seed)
+    names = dict(run(qtbot, worker, lambda v: [(r.id, r.full_name) for r in v.people.rows(v.people.list_ids(limit=PEOPLE))]))
+    model = PeopleModel(worker, page_size=PAGE, block_size=BLOCK, max_blocks=4)
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
+        model.set_query(PeopleQuery())
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(model.rowCount()))
+    model.set_query(PeopleQuery(sort="organisation", descending=True))
+    assert model.rowCount() == PAGE and model.loading  # the old rows are still shown
+    assert model.data(model.index(BLOCK + 1, 0)) == PLACEHOLDER  # asks for a block of the old rows
+    qtbot.waitUntil(lambda: not model.loading and not worker.busy, timeout=WAIT_MS)
+    assert resets == [0]  # one reset, when the new page arrived
+    for row in range(BLOCK, 2 * BLOCK):
+        assert shown(qtbot, model, row) == names[model.data(model.index(row, 0), ID_ROLE)]

@@ -56,19 +56,18 @@ class PeopleQuery:
     descending: bool = False
 
 
-def _search_kind(view: str) -> str | None:
-    return {"candidates": "candidate", "contacts": "contact"}.get(view)
-
-
 def fetch_ids(vault: Vault, query: PeopleQuery, offset: int, limit: int,
               with_rows: int = 0) -> tuple[int, list[int], list[PersonRow]]:
     """Runs on the worker: (total, ids, rows) for one page of ids of ``query``.
 
     ``rows`` holds the data of the first ``with_rows`` ids (the first block, so the list shows
     names as soon as it appears); every other row's data is fetched by the model when shown.
+    A search in the current view is not counted here (``total`` is -1 when the page is full):
+    ``count_matches`` does that next, after the rows are on screen.
     """
     if query.search.strip():
-        result = vault.search.query(query.search, limit=limit, offset=offset, kind=_search_kind(query.view))
+        result = vault.search.query(query.search, limit=limit, offset=offset, view=query.view, tag=query.tag,
+                                    count=False)
         total, ids = result.total, list(result.ids)
     else:
         ids = vault.people.list_ids(view=query.view, tag=query.tag, sort=query.sort, descending=query.descending,
@@ -77,16 +76,25 @@ def fetch_ids(vault: Vault, query: PeopleQuery, offset: int, limit: int,
     return total, ids, vault.people.rows(ids[:with_rows]) if with_rows else []
 
 
+def count_matches(vault: Vault, query: PeopleQuery) -> int:
+    """Runs on the worker: how many people the search of ``query`` matches in its view."""
+    return vault.search.count(query.search, view=query.view, tag=query.tag)
+
+
 class PeopleModel(QAbstractTableModel):
     #: total, is_search — after the first page of a new query arrived.
     loaded = Signal(int, bool)
     failed = Signal(str)
 
     def __init__(self, worker: VaultWorker, parent: Any = None, *, page_size: int = PAGE_SIZE,
-                 block_size: int = BLOCK_SIZE, max_blocks: int = MAX_BLOCKS) -> None:
+                 block_size: int = BLOCK_SIZE, max_blocks: int = MAX_BLOCKS,
+                 search_first_page: int | None = None) -> None:
         super().__init__(parent)
-        if page_size % block_size:
-            raise ValueError("page_size must be a multiple of block_size")
+        #: Search matches ranked for the first screen (one block by default); the rest are ranked
+        #: ``page_size`` at a time on scroll, and counted in a second call once the rows show.
+        self.search_first_page = block_size if search_first_page is None else search_first_page
+        if page_size % block_size or self.search_first_page % block_size:
+            raise ValueError("page_size and search_first_page must be multiples of block_size")
         self.worker = worker
         self.page_size = page_size
         self.block_size = block_size
@@ -99,6 +107,7 @@ class PeopleModel(QAbstractTableModel):
         self._known: OrderedDict[str, int] = OrderedDict()
         self._total = 0
         self._generation = 0
+        self._rows_epoch = 0
         self._fetching = False
         self.loading = False
         #: Row data fetched so far (rows, not ids), for benchmarks and tests.
@@ -171,11 +180,22 @@ class PeopleModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        """Start again from the first page of the current query."""
-        self._reset(self.query)
-        if self.worker.is_open:
-            self.loading = True
-            self._request_ids(0)
+        """Start again from the first page of the current query.
+
+        The rows shown stay until that page arrives and replaces them in one reset: the list is
+        painted once, not empty first and then again (after every edit, every keystroke's search).
+        """
+        if not self._ids or not self.worker.is_open:
+            self._reset(self.query)
+            if self.worker.is_open:
+                self.loading = True
+                self._request_ids(0)
+            return
+        self._generation += 1  # answers for the rows shown (blocks, pages, counts) are dropped
+        self._pending_blocks.clear()
+        self._failed_blocks.clear()
+        self.loading = True
+        self._request_ids(0, replace=True)
 
     def clear(self) -> None:
         """Forget every id and every row (on lock)."""
@@ -184,27 +204,38 @@ class PeopleModel(QAbstractTableModel):
 
     def _reset(self, query: PeopleQuery) -> None:
         self._generation += 1
-        self.beginResetModel()
         self.query = query
+        self._fetching = False
+        self.loading = False
+        self._drop_rows()
+
+    def _drop_rows(self) -> None:
+        self._rows_epoch += 1  # a block asked for the dropped rows must not fill the new ones
+        self.beginResetModel()
         self._ids = array("q")
         self._blocks.clear()
         self._pending_blocks.clear()
         self._failed_blocks.clear()
         self._total = 0
-        self._fetching = False
-        self.loading = False
         self.endResetModel()
 
-    def _request_ids(self, offset: int) -> None:
+    def _request_ids(self, offset: int, *, replace: bool = False) -> None:
+        """Ask for a page of ids; ``replace``: the first page of a reload, which drops the rows
+        still shown when it arrives."""
         generation, query = self._generation, self.query
         first = offset == 0
+        is_search = bool(query.search.strip())
         self._fetching = True
         with_rows = self.block_size if first else 0
+        # A search ranks one screen first (its rows come with it); a list pages ids cheaply.
+        page = self.search_first_page if first and is_search else self.page_size
 
         def done(result: tuple[int, list[int], list[PersonRow]]) -> None:
             if generation != self._generation:
                 return
             total, ids, rows = result
+            if replace:
+                self._drop_rows()
             if first and ids:
                 self._store_block(0, ids[:self.block_size], rows)
             # Still "fetching" while ids go in: views and testers may ask for more from the signals.
@@ -213,22 +244,47 @@ class PeopleModel(QAbstractTableModel):
                 self.beginInsertRows(QModelIndex(), start, start + len(ids) - 1)
                 self._ids.extend(ids)
                 self.endInsertRows()
-            self._total = len(self._ids) if len(ids) < self.page_size else max(total, len(self._ids))
+            if total < 0:  # a full first page of a search: counted next, once these rows show
+                self._total = len(self._ids)
+                self._count(generation, query)
+                return
+            self._total = len(self._ids) if len(ids) < page else max(total, len(self._ids))
             self._fetching = False
             if first:
                 self.loading = False
-                self.loaded.emit(self._total, bool(query.search.strip()))
+                self.loaded.emit(self._total, is_search)
+
+        def failed(error: Exception) -> None:
+            if generation != self._generation:
+                return
+            if replace:
+                self._drop_rows()  # never leave the rows of another query (or of before a change) shown
+            self._fetching = False
+            self.loading = False
+            self._total = len(self._ids)
+            self.failed.emit(str(error))
+
+        self.worker.call(lambda vault: fetch_ids(vault, query, offset, page, with_rows), done, failed, context=self)
+
+    def _count(self, generation: int, query: PeopleQuery) -> None:
+        """The total of a search whose first screen is shown; the list can grow past it after."""
+
+        def done(total: int) -> None:
+            if generation != self._generation:
+                return
+            self._total = max(total, len(self._ids))
+            self._fetching = False
+            self.loading = False
+            self.loaded.emit(self._total, True)
 
         def failed(error: Exception) -> None:
             if generation != self._generation:
                 return
             self._fetching = False
             self.loading = False
-            self._total = len(self._ids)
             self.failed.emit(str(error))
 
-        page = self.page_size
-        self.worker.call(lambda vault: fetch_ids(vault, query, offset, page, with_rows), done, failed, context=self)
+        self.worker.call(lambda vault: count_matches(vault, query), done, failed, context=self)
 
     # --- row data, block by block -------------------------------------------------------------
 
@@ -255,18 +311,18 @@ class PeopleModel(QAbstractTableModel):
         ids = self._ids[start:start + self.block_size].tolist()
         if not ids:
             return
-        generation = self._generation
+        generation, epoch = self._generation, self._rows_epoch
         self._pending_blocks.add(block)
 
         def done(rows: list[PersonRow]) -> None:
-            if generation != self._generation:
+            if generation != self._generation or epoch != self._rows_epoch:
                 return
             self._pending_blocks.discard(block)
             self._store_block(block, ids, rows)
             self.dataChanged.emit(self.index(start, 0), self.index(start + len(ids) - 1, len(COLUMNS) - 1))
 
         def failed(error: Exception) -> None:
-            if generation != self._generation:
+            if generation != self._generation or epoch != self._rows_epoch:
                 return
             self._pending_blocks.discard(block)
             self._failed_blocks.add(block)  # no retry loop from every repaint; a reload tries again

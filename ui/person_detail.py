@@ -23,6 +23,7 @@ from vault.errors import VaultError
 from vault.people import Person
 
 from .icons import icon
+from .person_tab import PersonTab
 from .worker import VaultWorker
 
 
@@ -76,7 +77,9 @@ class PersonDetail(QWidget):
         if self.person_uuid is not None:
             widget.set_person(self.person_uuid)  # type: ignore[attr-defined]
 
-    def set_person(self, person_uuid: str | None) -> None:
+    def set_person(self, person_uuid: str | None, *, again: bool = False) -> None:
+        """Show ``person_uuid``. ``again``: the person shown, after a change; the ``PersonTab``
+        tabs reload themselves on ``VaultWorker.data_changed`` and are not asked a second time."""
         self.person_uuid = person_uuid
         self._generation += 1
         if person_uuid is None:
@@ -101,7 +104,8 @@ class PersonDetail(QWidget):
 
         self.worker.call(lambda v: v.people.get(person_uuid), show, failed, context=self)
         for tab in self._tabs:
-            tab.set_person(person_uuid)  # type: ignore[attr-defined]
+            if not (again and isinstance(tab, PersonTab)):
+                tab.set_person(person_uuid)  # type: ignore[attr-defined]
 
     def _blank(self) -> None:
         self.name_label.clear()

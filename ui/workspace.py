@@ -44,8 +44,7 @@ _TITLE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def _view_counts(vault: Vault) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    counts = {key: vault.people.count(key) for key, _, _ in VIEWS}
-    return counts, vault.people.tags()
+    return vault.people.view_counts(), vault.people.tags()
 
 
 class Workspace(QWidget):
@@ -180,8 +179,13 @@ class Workspace(QWidget):
         def show(result: tuple[dict[str, int], list[tuple[str, int]]]) -> None:
             counts, tags = result
             for key, item in self._view_items.items():
-                title = item.data(0, _TITLE_ROLE)
-                item.setText(0, f"{title}  ({counts.get(key, 0)})")
+                text = f"{item.data(0, _TITLE_ROLE)}  ({counts.get(key, 0)})"
+                if item.text(0) != text:  # after most edits nothing changed: no relayout, no repaint
+                    item.setText(0, text)
+            children = [self.tags_item.child(i) for i in range(self.tags_item.childCount())]
+            shown = [(child.data(0, _KEY_ROLE), child.text(0)) for child in children if child is not None]
+            if shown == [(name, f"{name}  ({count})") for name, count in tags]:
+                return
             current = self.sidebar.currentItem()
             current_tag = current.data(0, _KEY_ROLE) if current and current.data(0, _KIND_ROLE) == "tag" else None
             self.sidebar.blockSignals(True)
@@ -251,7 +255,7 @@ class Workspace(QWidget):
                     self.model.index(row, 0),
                     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
                 )
-                self.detail.set_person(self._selected_uuid)
+                self.detail.set_person(self._selected_uuid, again=self.detail.person_uuid == self._selected_uuid)
                 return
             if is_search or self.model.query.view != "all":
                 self.select_person(None)

@@ -45,6 +45,13 @@ _PRAGMAS_RW = (
 )
 _PRAGMAS_RO = tuple(p for p in _PRAGMAS_RW if "journal_mode" not in p and "synchronous" not in p)
 
+#: Prepared statements the sqlite3 module keeps per connection (its default is 128). Zero: kept
+#: statements fill SQLite's per-connection lookaside, and every allocation past it goes through
+#: SQLCipher's memory-security allocator, which mlocks and munlocks each one (two syscalls). With
+#: the cache a 1,000-card import made 134,000 mlock calls and ranked 10x slower on that
+#: connection; without it, 29,000, while preparing each statement again costs microseconds.
+STATEMENT_CACHE = 0
+
 
 def precheck_file(path: Path) -> None:
     """Reject what is obviously not a vault before any key is tried (and before any write)."""
@@ -80,9 +87,11 @@ def connect(path: Path, key: bytes, *, salt: bytes | None = None, readonly: bool
         if not os.access(Path(path).absolute().parent, os.W_OK):
             # A WAL database in a read-only folder can only be read as immutable (no -shm possible).
             uri += "&immutable=1"
-        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                  cached_statements=STATEMENT_CACHE)
     else:
-        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False,
+                                  cached_statements=STATEMENT_CACHE)
     try:
         _apply_key(conn, key, salt)
         for pragma in _PRAGMAS_RO if readonly else _PRAGMAS_RW:
@@ -153,6 +162,42 @@ def integrity_report(path: Path, key: bytes) -> list[str]:
             cursor = conn.execute(f'SELECT * FROM "{name}"')
             while cursor.fetchmany(2000):
                 pass
+    except sqlcipher3.DatabaseError as exc:
+        problems.append(str(exc))
+    finally:
+        conn.close()
+    return problems
+
+
+#: Tables the quick check leaves to the full one: the bulk (document bytes and text, the search
+#: index, the audit table) is most of a large vault's pages.
+QUICK_SKIPS = ("audit", "document_blobs", "document_text")
+
+
+def quick_integrity_report(path: Path, key: bytes) -> list[str]:
+    """``PRAGMA quick_check`` of every record table and its indexes, on a fresh read-only connection.
+
+    Every page it reads is decrypted and its HMAC verified by SQLCipher. Not covered (the full
+    check is): the pages of document bytes and text, of the search index and of the audit table;
+    the HMAC of pages no record table uses (``cipher_integrity_check``); index-to-table consistency
+    (``integrity_check``); FTS5's own check; reading every row.
+    """
+    problems: list[str] = []
+    conn = connect(path, key, readonly=True)
+    try:
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'search_index%' AND upper(sql) NOT LIKE '%VIRTUAL TABLE%' ORDER BY name")]
+        for name in tables:
+            if name in QUICK_SKIPS:
+                continue
+            try:
+                rows = conn.execute(f'PRAGMA quick_check("{name}")').fetchall()
+            except sqlcipher3.DatabaseError as exc:  # a page that fails its HMAC, typically
+                problems.append(f"quick_check {name}: {exc}")
+                continue
+            if [r[0] for r in rows] != ["ok"]:
+                problems.extend(f"quick_check {name}: {r[0]}" for r in rows)
     except sqlcipher3.DatabaseError as exc:
         problems.append(str(exc))
     finally:

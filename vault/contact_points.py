@@ -10,11 +10,13 @@ import contextlib
 import re
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import phonenumbers
-
 from .errors import ValidationError
+
+if TYPE_CHECKING:
+    import phonenumbers
 
 KINDS = ("email", "phone", "address", "link")
 SOURCES = (
@@ -72,7 +74,13 @@ def _memo_key(value: str, region: str) -> tuple[str, str]:
 
 
 def parse_phone(value: str, region: str) -> phonenumbers.PhoneNumber | None:
-    """``phonenumbers.parse``, or None when the text is not a number it can read."""
+    """``phonenumbers.parse``, or None when the text is not a number it can read.
+
+    libphonenumber is imported here, on the first phone, not with this module: its metadata
+    costs a command that never reads a phone (a CLI search, most commands) 40 ms of start-up.
+    """
+    import phonenumbers
+
     memo = _phone_memo.get()
     key = _memo_key(value, region)
     if memo is not None and key in memo:
@@ -95,6 +103,8 @@ def normalise_phone(value: str, region: str = "US", field: str = "phone") -> tup
     if len(digits) < 5 or len(digits) > 17:
         raise ValidationError(field, f"'{value}' does not look like a phone number")
     parsed = parse_phone(value, region)
+    import phonenumbers  # imported by parse_phone already: a dictionary look-up
+
     if parsed is not None and phonenumbers.is_possible_number(parsed):
         e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         memo = _phone_memo.get()

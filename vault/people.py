@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
+import sqlcipher3
+
 from . import audit
 from . import contact_points as cp
 from .errors import NotFound, ValidationError
@@ -186,9 +188,24 @@ def _clean(values: PersonFields, *, creating: bool) -> dict[str, Any]:
     return out
 
 
+#: Temporary (this connection only, never in the file) counter of writes to ``person_tags``,
+#: kept by triggers, so the tag counts are recounted only after a tag changed. Triggers see
+#: every write of the connection, whatever code path made it (cascades from deleted people too).
+_TAG_WRITES = (
+    "CREATE TEMP TABLE IF NOT EXISTS tag_writes (n INTEGER NOT NULL)",
+    "INSERT INTO temp.tag_writes (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM temp.tag_writes)",
+    "CREATE TEMP TRIGGER IF NOT EXISTS tag_writes_insert AFTER INSERT ON main.person_tags "
+    "BEGIN UPDATE temp.tag_writes SET n = n + 1; END",
+    "CREATE TEMP TRIGGER IF NOT EXISTS tag_writes_delete AFTER DELETE ON main.person_tags "
+    "BEGIN UPDATE temp.tag_writes SET n = n + 1; END",
+)
+
+
 class PeopleService:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
+        self._watched: Any = None  # the connection whose tag writes are counted
+        self._tag_counts: tuple[tuple[int, int], list[tuple[str, int]]] | None = None
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -248,8 +265,27 @@ class PeopleService:
         return cast(str, row[0])
 
     def count(self, view: str = "all", tag: str | None = None) -> int:
-        where, params = self._view_filter(view, tag)
-        return cast(int, self.vault.conn.execute(f"SELECT count(*) FROM people p {where}", params).fetchone()[0])
+        """How many people a sidebar view lists, from the smallest index that answers it."""
+        if view == "tag":  # the tag's own index range: no need to visit the people rows
+            return cast(int, self.vault.conn.execute(
+                "SELECT count(*) FROM person_tags WHERE tag_id = (SELECT id FROM tags WHERE name = ? COLLATE NOCASE)",
+                (tag or "",)).fetchone()[0])
+        if view == "do-not-contact":  # the partial index holds only do-not-contact points
+            return cast(int, self.vault.conn.execute(
+                "SELECT count(DISTINCT person_id) FROM contact_points WHERE outreach = 'do-not-contact'").fetchone()[0])
+        source, where, params = self._view_filter(view, tag)
+        return cast(int, self.vault.conn.execute(f"SELECT count(*) FROM {source} {where}", params).fetchone()[0])
+
+    def view_counts(self) -> dict[str, int]:
+        """The count of every built-in view at once, for the sidebar after each change.
+
+        Candidates are everyone minus the contacts (``kind`` takes only those two values): the
+        larger kind's index range is never walked.
+        """
+        everyone = self.count("all")
+        contacts = self.count("contacts")
+        return {"all": everyone, "candidates": everyone - contacts, "contacts": contacts,
+                "do-not-contact": self.count("do-not-contact"), "retention-due": self.count("retention-due")}
 
     def list_ids(
         self,
@@ -264,36 +300,38 @@ class PeopleService:
         """One page of person ids, in order; the list models fetch rows for these lazily."""
         if sort not in SORT_COLUMNS:
             raise ValidationError("sort", f"must be one of {', '.join(SORT_COLUMNS)}")
-        where, params = self._view_filter(view, tag)
+        source, where, params = self._view_filter(view, tag)
         direction = "DESC" if descending else "ASC"
         rows = self.vault.conn.execute(
-            f"SELECT p.id FROM people p {where} ORDER BY p.{SORT_COLUMNS[sort]} {direction}, p.id {direction} "
+            f"SELECT p.id FROM {source} {where} ORDER BY p.{SORT_COLUMNS[sort]} {direction}, p.id {direction} "
             "LIMIT ? OFFSET ?",
             (*params, limit, offset),
         ).fetchall()
         return [r[0] for r in rows]
 
-    def _view_filter(self, view: str, tag: str | None) -> tuple[str, list[Any]]:
+    def _view_filter(self, view: str, tag: str | None) -> tuple[str, str, list[Any]]:
+        """(source, where, params) of a sidebar view: the FROM clause (people as ``p``) and filter.
+
+        Joins, not ``p.id IN (SELECT …)``: the do-not-contact and tag views are driven from their
+        own small index (the partial do-not-contact index, the tag's range of ``person_tags_tag``)
+        and look people up by id, instead of building the set of ids apart and probing it.
+        """
         today = self.vault.clock.now().date().isoformat()
-        params: list[Any]
         if view == "all":
-            where, params = "", []
-        elif view in ("candidate", "candidates"):
-            where, params = "WHERE p.kind = 'candidate'", []
-        elif view in ("contact", "contacts"):
-            where, params = "WHERE p.kind = 'contact'", []
-        elif view == "do-not-contact":
-            where = ("WHERE p.id IN (SELECT person_id FROM contact_points WHERE outreach = 'do-not-contact')")
-            params = []
-        elif view == "retention-due":
-            where, params = "WHERE p.retention_until IS NOT NULL AND p.retention_until <= ?", [today]
-        elif view == "tag":
-            where = ("WHERE p.id IN (SELECT pt.person_id FROM person_tags pt JOIN tags t ON t.id = pt.tag_id "
-                     "WHERE t.name = ? COLLATE NOCASE)")
-            params = [tag or ""]
-        else:
-            raise ValidationError("view", f"unknown view '{view}'")
-        return where, params
+            return "people p", "", []
+        if view in ("candidate", "candidates"):
+            return "people p", "WHERE p.kind = 'candidate'", []
+        if view in ("contact", "contacts"):
+            return "people p", "WHERE p.kind = 'contact'", []
+        if view == "do-not-contact":
+            return ("(SELECT DISTINCT person_id FROM contact_points WHERE outreach = 'do-not-contact') d "
+                    "CROSS JOIN people p ON p.id = d.person_id"), "", []
+        if view == "retention-due":
+            return "people p", "WHERE p.retention_until IS NOT NULL AND p.retention_until <= ?", [today]
+        if view == "tag":
+            return ("person_tags pt CROSS JOIN people p ON p.id = pt.person_id "
+                    "AND pt.tag_id = (SELECT id FROM tags WHERE name = ? COLLATE NOCASE)"), "", [tag or ""]
+        raise ValidationError("view", f"unknown view '{view}'")
 
     def rows(self, ids: Sequence[int]) -> list[PersonRow]:
         """List rows for the given ids, in the same order (missing ids are skipped)."""
@@ -313,13 +351,40 @@ class PeopleService:
         return [by_id[i] for i in ids if i in by_id]
 
     def tags(self) -> list[tuple[str, int]]:
-        return [
+        """Every tag in use and how many people have it.
+
+        Counting walks all of ``person_tags_tag`` (15-30 ms at 100,000 people, after every edit
+        in the sidebar); the counts are kept until this connection writes a tag (``_TAG_WRITES``)
+        or another connection commits (``PRAGMA data_version``).
+        """
+        conn = self.vault.conn
+        key = self._tag_writes_key(conn)
+        if key is not None and self._tag_counts is not None and self._tag_counts[0] == key:
+            return list(self._tag_counts[1])
+        counts = [
             (r[0], r[1])
-            for r in self.vault.conn.execute(
-                "SELECT t.name, count(pt.person_id) FROM tags t LEFT JOIN person_tags pt ON pt.tag_id = t.id "
-                "GROUP BY t.id HAVING count(pt.person_id) > 0 ORDER BY t.name COLLATE NOCASE"
+            for r in conn.execute(
+                "SELECT t.name, c.n FROM (SELECT tag_id, count(*) AS n FROM person_tags GROUP BY tag_id) c "
+                "JOIN tags t ON t.id = c.tag_id ORDER BY t.name COLLATE NOCASE"
             )
         ]
+        self._tag_counts = (key, counts) if key is not None else None
+        return list(counts)
+
+    def _tag_writes_key(self, conn: Connection) -> tuple[int, int] | None:
+        """(tag writes on this connection, data_version), or None when they cannot be watched."""
+        if self._watched is not conn:
+            self._tag_counts = None
+            if self.vault._depth:  # set up outside transactions only: a rollback would undo it
+                return None
+            try:
+                for statement in _TAG_WRITES:
+                    conn.execute(statement)
+            except sqlcipher3.Error:
+                return None
+            self._watched = conn
+        writes = conn.execute("SELECT n FROM temp.tag_writes").fetchone()[0]
+        return writes, conn.execute("PRAGMA data_version").fetchone()[0]
 
     # --- writes -----------------------------------------------------------------------------
 

@@ -21,9 +21,10 @@ import sqlcipher3
 
 from . import audit, kdf
 from .atomic import fsync_dir, replace_with
+from .audit import checkpoints
 from .clock import Clock
 from .config import AppConfig
-from .connection import Connection, Cursor, connect, integrity_report, precheck_file
+from .connection import Connection, Cursor, connect, integrity_report, precheck_file, quick_integrity_report
 from .errors import (
     AuthorisationImmutable,
     ConstraintViolated,
@@ -56,6 +57,8 @@ if TYPE_CHECKING:  # the privacy-lifecycle services
 MIN_PASSPHRASE_LENGTH = 8
 #: The page cache of a bulk write, in KiB (``Vault.bulk_transaction``); otherwise SQLCipher's 8 MB.
 BULK_CACHE_KIB = 65536
+#: Newest audit events the quick check re-hashes (the full check does them all).
+QUICK_CHAIN_EVENTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -303,8 +306,9 @@ class Vault:
     def reader(self) -> Connection:
         """A second, read-only connection for read-heavy queries (search ranking).
 
-        Once a connection has written, SQLCipher's FTS5 ranking on it runs several times slower
-        (with temp_store=MEMORY); a connection that never writes keeps full speed. It sees
+        It was added because ranking on the main connection ran several times slower, blamed on
+        that connection having written; the cause was the sqlite3 statement cache exhausting the
+        lookaside (see ``connection.STATEMENT_CACHE``), and with it off both rank alike. It sees
         committed data only, so inside a transaction the main connection is returned instead.
         """
         conn = self.conn
@@ -414,16 +418,40 @@ class Vault:
 
     # --- maintenance ------------------------------------------------------------------------
 
-    def check(self) -> CheckReport:
-        """Both integrity checks and a read of every row on a fresh connection, plus the chain."""
+    def check(self, *, quick: bool = False) -> CheckReport:
+        """Both integrity checks and a read of every row on a fresh connection, plus the chain.
+
+        ``quick`` (seconds instead of a minute on a large vault): ``quick_check`` of the record
+        tables (``connection.quick_integrity_report`` says what it leaves out), the latest signed
+        checkpoint, and the newest ``QUICK_CHAIN_EVENTS`` events of the chain.
+        """
         if not self.readonly:
             with contextlib.suppress(sqlcipher3.Error):
                 self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        problems = integrity_report(self.path, self._key)
-        chain = audit.verify_chain(self.conn)
+        if not quick:
+            problems = integrity_report(self.path, self._key)
+            chain = audit.verify_chain(self.conn)
+        else:
+            problems = quick_integrity_report(self.path, self._key)
+            problems += self._checkpoint_problems()
+            latest = checkpoints.latest(self)
+            chain = audit.verify_tail(self.conn, QUICK_CHAIN_EVENTS,
+                                      (latest.seq, latest.hash) if latest and not problems else None)
         if not chain.ok:
             problems.append(f"audit chain {chain.describe()}")
         return CheckReport(not problems, problems, chain)
+
+    def _checkpoint_problems(self) -> list[str]:
+        """The latest signed checkpoint: its signature, and the hash of the event it signed."""
+        latest = checkpoints.latest(self)
+        if latest is None:
+            return []
+        if not latest.verify(self.owner.identity):
+            return [f"checkpoint #{latest.seq}: its signature does not verify with the owner's key"]
+        row = self.conn.execute("SELECT hash FROM audit WHERE seq = ?", (latest.seq,)).fetchone()
+        if row is None or row[0] != latest.hash:
+            return [f"checkpoint #{latest.seq}: the event it signed is missing or changed"]
+        return []
 
     def _export_copy(self, target: Path, key: bytes, salt: bytes | None, audit_action: str | None) -> None:
         """sqlcipher_export into ``target`` (a fresh path), optionally auditing inside the copy."""

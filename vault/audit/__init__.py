@@ -24,10 +24,11 @@ from .chain import (
     verify_chain,
     verify_events,
     verify_rows,
+    verify_tail,
 )
 
 __all__ = [
     "ACTIONS", "EVENT_COLUMNS", "GENESIS", "AuditEvent", "ChainStatus", "append", "append_many", "canonical_json",
     "count_events", "event_hash", "iter_events", "iter_rows", "last_event", "query_events", "row_to_event",
-    "verify_chain", "verify_events", "verify_rows",
+    "verify_chain", "verify_events", "verify_rows", "verify_tail",
 ]

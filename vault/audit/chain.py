@@ -291,6 +291,25 @@ def verify_chain(conn: Connection) -> ChainStatus:
     return verify_rows(iter_rows(conn))
 
 
+def verify_tail(conn: Connection, events: int, anchor: tuple[int, str] | None = None) -> ChainStatus:
+    """The newest ``events`` events re-hashed and linked (the quick check's share of the chain).
+
+    With ``anchor`` (a signed checkpoint's seq and hash, inside that window), the events after it
+    are verified from its hash, so they are tied to the signed history; otherwise the oldest event
+    of the window is taken as it stands. Older events are the full check's (``verify_chain``).
+    """
+    head = conn.execute("SELECT max(seq) FROM audit").fetchone()[0] or 0
+    start = max(1, head - events + 1)
+    if anchor is not None and anchor[0] >= start - 1:
+        return verify_rows(iter_rows(conn, after_seq=anchor[0]), anchor[1], anchor[0] + 1)
+    if start == 1:
+        return verify_rows(iter_rows(conn))
+    row = conn.execute("SELECT prev FROM audit WHERE seq = ?", (start,)).fetchone()
+    if row is None:
+        return ChainStatus(False, start - 1, 0, start, f"expected event #{start} here")
+    return verify_rows(iter_rows(conn, after_seq=start - 1), row[0], start)
+
+
 def query_events(
     conn: Connection,
     *,
