@@ -92,6 +92,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--name", help="use this name instead of the suggested one")
     p.add_argument("--kind", choices=["candidate", "contact"], default="candidate")
     p.add_argument("--region", default="US")
+    p.add_argument("--despite-erasure", action="store_true",
+                   help="the person was erased on request and asked to come back: add them (audited)")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="add the person even though someone has the same e-mail, phone or profile link")
     p.set_defaults(func=cmd_intake)
 
 
@@ -234,7 +238,8 @@ def cmd_intake(ctx: CliContext) -> int:
                 points.append(NewContactPoint(kind, value))
         with ctx.open_vault() as vault, vault.transaction():
             person = vault.people.add(PersonFields(full_name=name, kind=args.kind), points, origin="resume",
-                                      region=args.region)
+                                      region=args.region, despite_erasure=args.despite_erasure,
+                                      allow_duplicate=args.allow_duplicate)
             doc = vault.documents.add_bytes(person.id, data, path.name, prepared=prepared)
             result.update({"id": person.uuid, "document": doc.uuid})
             human.append(f"Added {person.full_name} ({person.uuid}) with {doc.file_name}.")

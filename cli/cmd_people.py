@@ -16,6 +16,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = psub.add_parser("add", parents=[common], help="add a person")
     _person_fields(p, creating=True)
+    _gate_options(p)
     p.set_defaults(func=cmd_person_add)
 
     p = psub.add_parser("list", parents=[common], help="list people, a page at a time")
@@ -62,6 +63,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_search)
+
+
+def _gate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--despite-erasure", action="store_true",
+                   help="the person was erased on request and asked to come back: add them again (audited; "
+                        "takes them off the suppression list)")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="add even though someone has the same e-mail, phone or profile link")
 
 
 def _person_fields(p: argparse.ArgumentParser, *, creating: bool) -> None:
@@ -126,7 +135,8 @@ def describe(person: Person) -> str:
 def cmd_person_add(ctx: CliContext) -> int:
     args = ctx.args
     with ctx.open_vault() as vault:
-        person = vault.people.add(_fields(args), _points(args), args.tag, region=args.region)
+        person = vault.people.add(_fields(args), _points(args), args.tag, region=args.region,
+                                  despite_erasure=args.despite_erasure, allow_duplicate=args.allow_duplicate)
         ctx.emit(person.to_json(), f"Added {person.full_name} ({person.uuid})")
     return 0
 

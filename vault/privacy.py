@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import io
 import json
 import os
-import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,61 +33,13 @@ from vault.audit import checkpoints
 from .atomic import staged_file
 from .documents import safe_file_name
 from .errors import ValidationError
+from .suppression import Suppression
 from .vcard_export import person_vcard
 
 if TYPE_CHECKING:
     from .store import Vault
 
-SECRET_KEY = "suppression_secret"
 SUBJECT_ACCESS_FORMAT = "contact-vault-subject-access/1"
-
-
-class Suppression:
-    """Keyed hashes of e-mails and phones that imports must skip."""
-
-    def __init__(self, vault: Vault) -> None:
-        self.vault = vault
-        self._secret: bytes | None = None
-        self._digests: set[str] | None = None
-
-    def _load_secret(self, create: bool) -> bytes | None:
-        if self._secret is None:
-            row = self.vault.conn.execute("SELECT value FROM meta WHERE key = ?", (SECRET_KEY,)).fetchone()
-            if row:
-                self._secret = bytes.fromhex(row[0])
-            elif create:
-                secret = secrets.token_bytes(32)
-                self.vault.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SECRET_KEY, secret.hex()))
-                self._secret = secret
-        return self._secret
-
-    def digest(self, kind: str, normalized: str, *, create: bool = False) -> str | None:
-        secret = self._load_secret(create)
-        if secret is None:
-            return None
-        return hmac.new(secret, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
-
-    def contains(self, kind: str, normalized: str) -> bool:
-        if self._digests is None:
-            self._digests = {r[0] for r in self.vault.conn.execute("SELECT digest FROM suppression")}
-        if not self._digests:
-            return False
-        digest = self.digest(kind, normalized)
-        return digest is not None and digest in self._digests
-
-    def add(self, kind: str, normalized: str) -> bool:
-        """Inside the caller's transaction. True when the digest was new."""
-        digest = self.digest(kind, normalized, create=True)
-        assert digest is not None
-        cur = self.vault.conn.execute(
-            "INSERT OR IGNORE INTO suppression (digest, kind, created_at) VALUES (?, ?, ?)",
-            (digest, kind, self.vault.now()))
-        if self._digests is not None:
-            self._digests.add(digest)
-        return cur.rowcount > 0
-
-    def count(self) -> int:
-        return self.vault.conn.execute("SELECT count(*) FROM suppression").fetchone()[0]
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ ACTIONS: frozenset[str] = frozenset(
         "audit.exported",
         "audit.checkpoint",
         "suppression.added",
+        "suppression.lifted",
+        "person.merged",
+        "export.list",
     }
 )
 

@@ -335,7 +335,7 @@ def plan_import(
 
 def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping: Mapping[str, str] | None,
           kind: str, region: str) -> ImportPlan:
-    from vault.privacy import Suppression
+    from vault.suppression import Suppression
 
     if kind not in KINDS:
         raise ValidationError("--kind", "must be 'candidate' or 'contact'")
@@ -369,7 +369,8 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
         keys = [key_of(p) for p in prepared.points]
         if any(suppression.contains(k, v) for k, v in keys if k in ("email", "phone")):
             row.outcome = "suppressed"
-            row.reason = "an e-mail or phone of this person is on the suppression list (erased on request)"
+            row.reason = ("an e-mail or phone of this person is on the suppression list (erased on request on "
+                          f"{suppression.erased_on(keys)})")
             continue
         found = index.find(keys, prepared.fields.full_name or "", prepared.fields.organisation or "")
         if found is None:
