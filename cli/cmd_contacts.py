@@ -35,6 +35,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["vcard4", "vcard3"], default="vcard4")
     p.add_argument("--person", action="append", default=[], metavar="ID")
     p.add_argument("--all", action="store_true", help="everyone in the vault")
+    p.add_argument("--with-notes", action="store_true", help="also write private notes (left out otherwise)")
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export)
 
@@ -128,7 +129,8 @@ def cmd_export(ctx: CliContext) -> int:
     if not args.person and not args.all:
         raise ValidationError("--person", "choose who to export (--person ID, repeatable) or --all")
     with ctx.open_vault() as vault:
-        path, count = vcard_export.export_vcards(vault, None if args.all else args.person, args.out, args.format)
+        path, count = vcard_export.export_vcards(vault, None if args.all else args.person, args.out, args.format,
+                                                 with_notes=args.with_notes)
         ctx.emit({"path": str(path), "count": count, "format": args.format},
                  f"Wrote {count} {'person' if count == 1 else 'people'} to {path} as {args.format} "
                  "(a plaintext file, as you asked).")

@@ -136,7 +136,7 @@ class PrivacyService:
                                               "sha256": hashlib.sha256(payload).hexdigest()})
 
                 put("person.json", json.dumps(data, indent=2, ensure_ascii=False, default=str).encode())
-                put("person.vcf", person_vcard(person, "4.0").encode("utf-8"))
+                put("person.vcf", person_vcard(person, "4.0", with_notes=True).encode("utf-8"))
                 for doc in vault.documents.for_person(person.id):
                     name = f"documents/{doc.role}-v{doc.version}-{safe_file_name(doc.file_name)}"
                     put(name, vault.documents.data(doc.id))
