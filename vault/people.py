@@ -337,6 +337,34 @@ class PeopleService:
         keys = [(p.kind, p.normalized) for p in person.contact_points if p.kind in ("email", "phone")]
         return [person_id, *(row[0] for row in self.find_duplicates(keys, exclude=[person_id]))]
 
+    def find_point(self, ident: str | int, text: str, region: str = "US") -> ContactPoint:
+        """One of this person's contact points by id (or a prefix of 4+), value, or value as typed
+        in another form (``(415) 555-0142`` finds ``+14155550142``)."""
+        person = self.get(ident)
+        wanted = text.strip()
+        keys = set()
+        for kind in cp.KINDS:
+            try:
+                keys.add((kind, cp.normalise(kind, wanted, region)[1]))
+            except ValidationError:
+                continue
+        lowered = wanted.lower()
+        found = [p for p in person.contact_points
+                 if p.uuid == lowered or (len(lowered) >= 4 and p.uuid.startswith(lowered))
+                 or p.value.lower() == lowered or (p.kind, p.normalized) in keys]
+        if not found:
+            raise ValidationError("contact point", f"'{wanted}' is not one of {person.full_name}'s contact points")
+        if len({p.id for p in found}) > 1:
+            raise ValidationError("contact point", f"'{wanted}' matches {len(found)} contact points; use its id")
+        return found[0]
+
+    def record_readout(self, command: str, people_uuids: Sequence[str]) -> None:
+        """A list or search that printed contact details: audited like a vCard export
+        (``export.list``, the person ids and the count; never the values)."""
+        with self.vault.transaction():
+            self.vault.record("export.list", "vault", self.vault.uuid,
+                              {"command": command, "count": len(people_uuids), "people": list(people_uuids)})
+
     def tags(self) -> list[tuple[str, int]]:
         return [
             (r[0], r[1])
@@ -371,7 +399,8 @@ class PeopleService:
                   way=origin.partition(":")[0] or "manual")
             duplicates = self.find_duplicates(keys)
             if duplicates and not allow_duplicate:
-                raise DuplicatePerson(*duplicates[0][2:])
+                _, dup_uuid, dup_name, dup_kind, dup_value = duplicates[0]
+                raise DuplicatePerson(dup_name, dup_uuid, dup_kind, dup_value)
             cur = conn.execute(_INSERT_PERSON, _person_values(person_uuid, clean, origin, now))
             person_id = cur.lastrowid
             for point in prepared:

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
-from vault import audit
 from vault.audit import checkpoints
+from vault.audit.scope import ExportScope
+from vault.audit.writers import jsonl_export_bytes
 
 from .atomic import staged_file
 from .documents import safe_file_name
@@ -121,7 +122,6 @@ class PrivacyService:
             vault.record("person.exported", "person", person.uuid, {"kind": "subject-access"})
             checkpoint = checkpoints.create(vault)
             data = self.subject_access(person.id)
-            events = list(reversed(audit.query_events(vault.conn, subject_ids=[person.uuid], limit=1_000_000)))
             manifest: dict[str, Any] = {
                 "format": SUBJECT_ACCESS_FORMAT, "created_at": vault.now(), "person_id": person.uuid,
                 "controller": {"name": vault.owner.name, "organisation": vault.owner.organisation,
@@ -140,8 +140,9 @@ class PrivacyService:
                 for doc in vault.documents.for_person(person.id):
                     name = f"documents/{doc.role}-v{doc.version}-{safe_file_name(doc.file_name)}"
                     put(name, vault.documents.data(doc.id))
-                put("audit-events.jsonl", "".join(
-                    json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for e in events).encode())
+                # The audit export format (header, events, gap lines, signed checkpoint): it
+                # verifies with 'contact-vault audit verify' and scripts/verify_audit.py alike.
+                put("audit-events.jsonl", jsonl_export_bytes(vault, ExportScope(person=person.uuid), checkpoint))
                 put("checkpoint.json", json.dumps(
                     {**checkpoint.to_json(), "public_key_minisign": vault.owner.identity.minisign_public_key_file()},
                     indent=2).encode())
@@ -188,7 +189,10 @@ This archive holds everything the sender's Contact Vault holds about one person:
                       authorisation (consent), share, introduction request and outreach entry
   person.vcf          the contact details as a vCard 4.0
   documents/          the original documents (resumes, evidence, photos) as stored
-  audit-events.jsonl  every audit event about this person (hash-chained; ids only, no values)
+  audit-events.jsonl  every audit event about this person (ids only, no values), as an audit
+                      export: hash-chained, with gap lines for other people's events and the
+                      signed checkpoint; check it with 'contact-vault audit verify FILE' or the
+                      standalone scripts/verify_audit.py (docs/audit-format.md)
   checkpoint.json     the sender's latest signed audit checkpoint (Ed25519) and public key
   manifest.json       size and SHA-256 of every file above
 
