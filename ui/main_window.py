@@ -316,6 +316,7 @@ class MainWindow(QMainWindow):
             return
         dialog = PersonDialog(self.worker, parent=self)
         dialog.saved.connect(self.workspace.show_person)
+        dialog.open_existing.connect(self.workspace.show_person)
         self._show_person_dialog(dialog)
 
     def edit_person(self, person_uuid: str | None = None) -> None:

@@ -27,5 +27,32 @@ class Prompter:
         return box.exec() == QMessageBox.StandardButton.Yes
 
 
+class Chooser:
+    """A question with several named answers (e.g. open / merge / keep both), with the same
+    test hook as ``Prompter``: tests queue the key of the answer instead of clicking."""
+
+    def __init__(self) -> None:
+        self._answers: deque[str] = deque()
+        self.asked: list[str] = []
+
+    def set_next_answer(self, key: str) -> None:
+        self._answers.append(key)
+
+    def choose(self, parent: QWidget | None, title: str, text: str, options: list[tuple[str, str]],
+               cancel: str = "") -> str:
+        """The key of the chosen option, or ``cancel`` when the box is closed."""
+        self.asked.append(title)
+        if self._answers:
+            return self._answers.popleft()
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        buttons = {box.addButton(label, QMessageBox.ButtonRole.ActionRole): key for key, label in options}
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return buttons.get(box.clickedButton(), cancel)
+
+
 #: The app-wide prompter.
 PROMPTS = Prompter()
+
+#: The app-wide chooser.
+CHOICES = Chooser()

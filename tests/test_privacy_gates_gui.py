@@ -1,0 +1,152 @@
+"""The privacy gates in the desktop app (issue 14): a person erased on request is refused in
+the new-person and contact-point dialogs unless the user confirms they came back (audited);
+a duplicate is offered as open / merge / keep both; two existing records merge side by side;
+the vCard export leaves notes out unless ticked. Real widgets (offscreen), real vault."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import FIXED_NOW
+from tests.test_import_gui import WAIT_MS, run_on_worker
+from ui.contact_point_dialog import ContactPointDialog
+from ui.main_window import MainWindow
+from ui.prompts import CHOICES, PROMPTS
+from ui.settings import UiSettings
+from ui.worker import VaultWorker
+from vault import audit
+from vault.config import AppConfig
+from vault.people import NewContactPoint, PersonFields
+from vault.store import Vault
+from vault.suppression import Suppression
+
+pytestmark = pytest.mark.gui
+GONE = "gone.person@example.org"
+
+
+@pytest.fixture
+def seeded(vault_path, template_vault, clock, tmp_path) -> dict[str, str]:
+    with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "seed")) as v:
+        gone = v.people.add(PersonFields(full_name="Gone Person"), [NewContactPoint("email", GONE)])
+        v.privacy.erase(gone.uuid, suppress=True)
+        marisol = v.people.add(PersonFields(full_name="Marisol Ortega", notes="keep this"),
+                               [NewContactPoint("email", "marisol@example.org")])
+        dup = v.people.add(PersonFields(full_name="Marisol O.", organisation="Initech"),
+                           [NewContactPoint("email", "MARISOL@example.org"), NewContactPoint("phone", "+1 415 555 0177")],
+                           ["python"], allow_duplicate=True)
+        return {"marisol": marisol.uuid, "dup": dup.uuid}
+
+
+@pytest.fixture
+def window(qtbot, seeded, vault_path, template_vault, clock, tmp_path) -> Iterator[MainWindow]:
+    worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+    made = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
+    qtbot.addWidget(made)
+    made.show()
+    made.start()
+    worker.open(vault_path, raw_key=template_vault[1], on_result=made.unlock_page._opened,
+                on_error=made.unlock_page._failed)
+    qtbot.waitUntil(lambda: made.is_unlocked and not made.workspace.model.loading, timeout=WAIT_MS)
+    yield made
+    made.close()
+
+
+def _new_person(qtbot, window: MainWindow, name: str, email: str):
+    window.new_person()
+    qtbot.waitUntil(lambda: window.person_dialog is not None, timeout=WAIT_MS)
+    dialog = window.person_dialog
+    dialog.full_name.setText(name)
+    dialog.email.setText(email)
+    return dialog
+
+
+def test_new_person_dialog_refuses_an_erased_person_unless_confirmed(qtbot, window) -> None:
+    dialog = _new_person(qtbot, window, "Back Again", GONE.upper())
+    PROMPTS.set_next_answer(False)
+    dialog.save()
+    qtbot.waitUntil(lambda: "Erased on request" in PROMPTS.asked and dialog.buttons.isEnabled(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: FIXED_NOW[:10] in dialog.general_error.text()
+                    or any(FIXED_NOW[:10] in w.text() for w in dialog.findChildren(type(dialog.general_error))),
+                    timeout=WAIT_MS)
+    assert run_on_worker(qtbot, window, lambda v: v.people.count()) == 2
+    PROMPTS.set_next_answer(True)
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS) as saved:
+        dialog.save()
+    person_uuid = saved.args[0]
+    assert run_on_worker(qtbot, window, lambda v: Suppression(v).count()) == 0
+    events = run_on_worker(qtbot, window, lambda v: audit.query_events(v.conn, actions=["suppression.lifted"]))
+    assert [e.subject_id for e in events] == [person_uuid]
+
+
+def test_contact_point_dialog_refuses_an_erased_value_unless_confirmed(qtbot, window, seeded) -> None:
+    dialog = ContactPointDialog(window.worker, seeded["marisol"], parent=window)
+    qtbot.addWidget(dialog)
+    dialog.value.setText(GONE)
+    PROMPTS.set_next_answer(False)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=WAIT_MS)
+    assert "erased on request" in dialog.general_error.text() + "".join(
+        w.text() for w in dialog.findChildren(type(dialog.general_error)))
+    points = run_on_worker(qtbot, window, lambda v: len(v.people.get(seeded["marisol"]).contact_points))
+    assert points == 1
+
+
+@pytest.mark.parametrize("answer", ["open", "merge", "keep"])
+def test_a_duplicate_is_offered_open_merge_or_keep_both(qtbot, window, seeded, answer) -> None:
+    dialog = _new_person(qtbot, window, "Marisol Ortega", "marisol@example.org")
+    dialog.title.setText("Data Engineer")
+    dialog.phone.setText("+1 415 555 0188")
+    CHOICES.set_next_answer(answer)
+    dialog.save()
+    qtbot.waitUntil(lambda: "Already in the vault" in CHOICES.asked and window.person_dialog is None,
+                    timeout=WAIT_MS)
+    CHOICES.asked.clear()
+    count = run_on_worker(qtbot, window, lambda v: v.people.count())
+    marisol = run_on_worker(qtbot, window, lambda v: v.people.get(seeded["marisol"]))
+    if answer == "open":
+        assert count == 2 and window.current_person_uuid() == seeded["marisol"]
+        assert marisol.title == ""
+    elif answer == "merge":
+        assert count == 2 and marisol.title == "Data Engineer" and len(marisol.points("phone")) == 1
+        qtbot.waitUntil(lambda: window.current_person_uuid() == seeded["marisol"], timeout=WAIT_MS)
+    else:
+        assert count == 3
+        created = run_on_worker(qtbot, window, lambda v: audit.query_events(v.conn, actions=["person.created"]))
+        assert seeded["marisol"] in created[0].details["duplicate_of"]
+
+
+def test_merge_two_existing_records_side_by_side(qtbot, window, seeded) -> None:
+    window.workspace.show_person(seeded["marisol"])
+    qtbot.waitUntil(lambda: window.current_person_uuid() == seeded["marisol"], timeout=WAIT_MS)
+    window.contacts.merge_action.trigger()
+    qtbot.waitUntil(lambda: window.contacts.merge_dialog is not None, timeout=WAIT_MS)
+    dialog = window.contacts.merge_dialog
+    assert dialog.other.uuid == seeded["dup"]
+    dialog.choose("full_name", other=False)
+    with qtbot.waitSignal(dialog.merged, timeout=WAIT_MS):
+        dialog.merge_button.click()
+    kept = run_on_worker(qtbot, window, lambda v: v.people.get(seeded["marisol"]))
+    assert kept.full_name == "Marisol Ortega" and kept.organisation == "Initech" and kept.tags == ("python",)
+    assert len(kept.contact_points) == 2 and kept.notes == "keep this"
+    assert run_on_worker(qtbot, window, lambda v: v.people.count()) == 1
+    events = run_on_worker(qtbot, window, lambda v: audit.query_events(v.conn, actions=["person.merged"]))
+    assert events[0].details["merged"] == seeded["dup"]
+
+
+def test_export_dialog_leaves_notes_out_unless_ticked(qtbot, window, seeded, tmp_path) -> None:
+    for ticked, name in ((False, "plain.vcf"), (True, "notes.vcf")):
+        window.workspace.show_person(seeded["marisol"])
+        qtbot.waitUntil(lambda: window.current_person_uuid() == seeded["marisol"], timeout=WAIT_MS)
+        window.contacts.export_dialog = None
+        window.contacts.export_action.trigger()
+        qtbot.waitUntil(lambda: window.contacts.export_dialog is not None, timeout=WAIT_MS)
+        dialog = window.contacts.export_dialog
+        dialog.with_notes.setChecked(ticked)
+        dialog.path.setText(str(tmp_path / name))
+        dialog.save()
+        qtbot.waitUntil(lambda d=dialog: d.written is not None, timeout=WAIT_MS)
+        text = (tmp_path / name).read_text()
+        assert ("NOTE:keep this" in text) is ticked
+        assert "X-CONTACT-VAULT-SOURCE=given" in text
