@@ -150,3 +150,63 @@ def test_export_dialog_leaves_notes_out_unless_ticked(qtbot, window, seeded, tmp
         text = (tmp_path / name).read_text()
         assert ("NOTE:keep this" in text) is ticked
         assert "X-CONTACT-VAULT-SOURCE=given" in text
+
+
+def test_share_wizard_warns_when_a_duplicate_record_was_sent(qtbot, vault_path, template_vault, clock,
+                                                             tmp_path) -> None:
+    """Right to represent by identity: Jane's second record shares her e-mail; the first record
+    went to Acme, so sharing the second with Acme warns, naming the first."""
+    from PySide6.QtWidgets import QWizard
+
+    from tests.test_sharing_gui import RESUME
+    from vault import sharing
+
+    with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "c")) as v:
+        v.recipients.add("Bob Client", email="bob@acme.example", organisation="Acme")
+        v.recipients.add("Carol Client", organisation="Acme")
+        first = v.people.add(PersonFields(full_name="Jane Doe"), [NewContactPoint("email", "jane@example.com")])
+        doc = v.documents.add_file(first.id, RESUME)
+        v.authorisations.log(first.id, organisation="Acme", scope=["resume", "email"], purpose="Role",
+                             method="email", obtained_at="2026-02-01")
+        sharing.build_share(v, first.id, "Carol Client", [f"document:{doc.uuid}", "email"], tmp_path / "first.zip")
+        second = v.people.add(PersonFields(full_name="Jane A. Doe"), [NewContactPoint("email", "JANE@example.com")],
+                              allow_duplicate=True)
+        v.documents.add_file(second.id, RESUME)
+        v.authorisations.log(second.id, recipient="Bob Client", scope=["resume"], purpose="Role", method="email",
+                             obtained_at="2026-02-01")
+    worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+    window = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    worker.open(vault_path, raw_key=template_vault[1], on_result=window.unlock_page._opened,
+                on_error=window.unlock_page._failed)
+    qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=WAIT_MS)
+    window.workspace.show_person(second.uuid)
+    qtbot.waitUntil(lambda: window.current_person_uuid() == second.uuid, timeout=WAIT_MS)
+    window.sharing.share_action.trigger()
+    wizard = window.sharing.wizard
+    qtbot.waitUntil(lambda: wizard is not None and wizard.loaded, timeout=WAIT_MS)
+    wizard.next()
+    wizard.recipient_page.combo.setCurrentIndex(wizard.recipient_page.combo.findText("Bob Client (Acme)"))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.auth_page.isComplete(), timeout=WAIT_MS)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview_page.loaded, timeout=WAIT_MS)
+    note = wizard.preview_page.note.text()
+    assert "right-to-represent" in note and first.uuid[:8] in note
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # a warning, never a refusal
+    wizard.reject()
+
+    # Package import of someone erased on request asks first; declining imports nothing.
+    with_package = tmp_path / "first.zip"
+    done: list[object] = []
+    worker.call(lambda v: v.privacy.erase(first.uuid, suppress=True), done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+    worker.call(lambda v: v.privacy.erase(second.uuid, suppress=True), done.append)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=WAIT_MS)
+    PROMPTS.set_next_answer(False)
+    window.sharing.import_package_file(str(with_package))
+    qtbot.waitUntil(lambda: bool(PROMPTS.asked) and PROMPTS.asked[-1] == "Erased on request", timeout=WAIT_MS)
+    assert run_on_worker(qtbot, window, lambda v: v.people.count()) == 0
+    window.close()
