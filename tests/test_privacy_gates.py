@@ -169,3 +169,21 @@ def test_refused_attempts_leave_no_trace(erased: Vault, template_vault) -> None:
             erased.people.add(PersonFields(full_name=NAME, notes="zyxwarbler"), [NewContactPoint("email", EMAIL)])
     erased.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     no_trace(erased.path, template_vault[1])
+
+
+def test_package_import_refuses_a_person_already_held_unless_allowed(vault: Vault, receiver: Vault,
+                                                                      tmp_path: Path) -> None:
+    """Duplicates are caught on this way in too: a second package about Jane (a new id) names
+    the record already imported, unless the user keeps both."""
+    from vault.errors import DuplicatePerson
+
+    first = make_package(vault, tmp_path / "first.zip")
+    jane = vault.people.get(vault.people.list_ids()[0])
+    second = sharing.build_share(vault, jane.id, "Bob Client", ["email"], tmp_path / "second.zip")
+    held = sharing.import_package(receiver, first.path)
+    with pytest.raises(DuplicatePerson) as caught:
+        sharing.import_package(receiver, second.path)
+    assert caught.value.person_uuid == held.person_id
+    assert receiver.people.count() == 1
+    again = sharing.import_package(receiver, second.path, allow_duplicate=True)
+    assert again.person_id != held.person_id and receiver.people.count() == 2
