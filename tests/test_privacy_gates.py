@@ -187,3 +187,20 @@ def test_package_import_refuses_a_person_already_held_unless_allowed(vault: Vaul
     assert receiver.people.count() == 1
     again = sharing.import_package(receiver, second.path, allow_duplicate=True)
     assert again.person_id != held.person_id and receiver.people.count() == 2
+
+
+def test_erasure_after_a_merge_leaves_no_trace(vault: Vault, template_vault) -> None:
+    """A merged record's rows move to the kept one; erasing that person still leaves nothing
+    of either record (bytes, WAL, decrypted pages, FTS terms)."""
+    from vault.merging import merge_people
+
+    keep = add_target(vault)
+    other = vault.people.add(PersonFields(full_name=NAME, notes="zyxwarbler again"),
+                             [NewContactPoint("email", EMAIL), NewContactPoint("phone", "+1 415 555 0143")],
+                             allow_duplicate=True)
+    vault.documents.add_bytes(other.id, RESUME, "second-resume.txt")
+    merge_people(vault, keep, other.uuid)
+    assert vault.people.count() == 2  # Quentin (merged) and Olivia
+    vault.privacy.erase(keep, suppress=True)
+    no_trace(vault.path, template_vault[1])
+    assert Suppression(vault).count() == 3

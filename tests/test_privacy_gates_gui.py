@@ -26,6 +26,17 @@ pytestmark = pytest.mark.gui
 GONE = "gone.person@example.org"
 
 
+@pytest.fixture(autouse=True)
+def fresh_answers() -> Iterator[None]:
+    """No queued answer leaks into or out of these tests (the prompters are app-wide)."""
+    for prompter in (PROMPTS, CHOICES):
+        prompter._answers.clear()
+        prompter.asked.clear()
+    yield
+    for prompter in (PROMPTS, CHOICES):
+        prompter._answers.clear()
+
+
 @pytest.fixture
 def seeded(vault_path, template_vault, clock, tmp_path) -> dict[str, str]:
     with Vault.open(vault_path, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "seed")) as v:
