@@ -151,3 +151,19 @@ def test_cli_contact_point_parity(vault: Vault, tmp_path: Path) -> None:
     with Vault.open(vault.path, PASSPHRASE, config=AppConfig(tmp_path / "c3")) as again:
         actions = [e.action for e in audit.query_events(again.conn, subject_ids=[person.uuid])]
         assert actions.count("contact_point.updated") == 2 and actions.count("contact_point.removed") == 1
+
+
+def test_cli_share_warns_when_a_duplicate_record_went_to_the_firm(vault: Vault, tmp_path: Path) -> None:
+    make_package(vault, tmp_path / "sent.zip")  # Jane Q. Doe went to Bob Client at Acme
+    dup = vault.people.add(PersonFields(full_name="Jane Doe"), [NewContactPoint("phone", "(415) 555-0100")],
+                           allow_duplicate=True)
+    vault.documents.add_file(dup.id, PDF)
+    vault.authorisations.log(dup.id, recipient="Bob Client", scope=["resume"], purpose="Another role",
+                             method="email", obtained_at="2026-02-01", valid_until="2099-12-31")
+    vault.set_setting("sharing.represent_days", "36500")  # the CLI runs on today's clock, the first share did not
+    vault.close()
+    env = cli_env(vault.path, tmp_path / "config")
+    done = run(env, "share", dup.uuid[:8], "--recipient", "Bob Client", "--out", str(tmp_path / "again.zip"))
+    assert done.returncode == 0, done.stderr  # a warning, never a refusal
+    assert "Warning: this person was already sent to Acme" in done.stdout
+    assert "same e-mail or phone" in done.stdout
