@@ -221,3 +221,17 @@ def test_share_wizard_warns_when_a_duplicate_record_was_sent(qtbot, vault_path, 
     qtbot.waitUntil(lambda: bool(PROMPTS.asked) and PROMPTS.asked[-1] == "Erased on request", timeout=WAIT_MS)
     assert run_on_worker(qtbot, window, lambda v: v.people.count()) == 0
     window.close()
+
+
+def test_new_person_from_a_resume_of_an_erased_person_asks_first(qtbot, window, tmp_path) -> None:
+    resume = tmp_path / "back.txt"
+    resume.write_text(f"Gone Person\nPlatform Engineer\n{GONE}\n")
+    intake = window.contacts.person_from_resume(str(resume))
+    qtbot.waitUntil(lambda: intake.dialog is not None and intake.dialog.isVisible(), timeout=WAIT_MS)
+    assert intake.dialog.email.text() == GONE
+    PROMPTS.set_next_answer(False)
+    intake.dialog.save()
+    qtbot.waitUntil(lambda: "Erased on request" in PROMPTS.asked and intake.dialog.buttons.isEnabled(),
+                    timeout=WAIT_MS)
+    assert run_on_worker(qtbot, window, lambda v: v.people.count()) == 2  # Marisol's two records only
+    intake.dialog.reject()

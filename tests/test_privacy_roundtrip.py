@@ -112,3 +112,37 @@ def test_reimport_onto_the_same_people_tightens_never_loosens(vault: Vault) -> N
     apply_plan(vault, plan_import(vault, plain.encode(), "plain.vcf"))
     again = vault.people.get(person.id)
     assert again.sharing_policy == "locked" and again.points("phone")[0].outreach == "do-not-contact"
+
+
+@pytest.mark.gui
+def test_import_wizard_honours_our_exports_restrictions(qtbot, vault_path, template_vault, clock,
+                                                        tmp_path: Path) -> None:
+    """The same round trip through the app's import wizard: every flag and policy comes back."""
+    from tests.test_import_gui import WAIT_MS, next_page, run_on_worker
+    from ui.main_window import MainWindow
+    from ui.settings import UiSettings
+    from ui.worker import VaultWorker
+
+    source = tmp_path / "source.cvault"
+    shutil.copyfile(template_vault[0], source)
+    with Vault.open(source, raw_key=template_vault[1], clock=clock, config=AppConfig(tmp_path / "s")) as other:
+        expected = seed(other)
+        cards = render(other.people.get_many(other.people.list_ids(limit=100)).values())
+    (tmp_path / "ours.vcf").write_bytes(cards)
+    worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+    window = MainWindow(worker, settings=UiSettings(), vault_path=vault_path)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    worker.open(vault_path, raw_key=template_vault[1], on_result=window.unlock_page._opened,
+                on_error=window.unlock_page._failed)
+    qtbot.waitUntil(lambda: window.is_unlocked and not window.workspace.model.loading, timeout=WAIT_MS)
+    wizard = window.contacts.import_contacts(str(tmp_path / "ours.vcf"))
+    next_page(qtbot, wizard)
+    next_page(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.plan is not None, timeout=WAIT_MS)
+    assert "4 new" in wizard.preview_page.counts.text()
+    next_page(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.report_page.done, timeout=WAIT_MS)
+    assert run_on_worker(qtbot, window, held) == expected
+    window.close()
