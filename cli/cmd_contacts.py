@@ -35,6 +35,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["vcard4", "vcard3"], default="vcard4")
     p.add_argument("--person", action="append", default=[], metavar="ID")
     p.add_argument("--all", action="store_true", help="everyone in the vault")
+    p.add_argument("--with-notes", action="store_true", help="also write private notes (left out otherwise)")
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export)
 
@@ -92,6 +93,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--name", help="use this name instead of the suggested one")
     p.add_argument("--kind", choices=["candidate", "contact"], default="candidate")
     p.add_argument("--region", default="US")
+    p.add_argument("--despite-erasure", action="store_true",
+                   help="the person was erased on request and asked to come back: add them (audited)")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="add the person even though someone has the same e-mail, phone or profile link")
     p.set_defaults(func=cmd_intake)
 
 
@@ -124,7 +129,8 @@ def cmd_export(ctx: CliContext) -> int:
     if not args.person and not args.all:
         raise ValidationError("--person", "choose who to export (--person ID, repeatable) or --all")
     with ctx.open_vault() as vault:
-        path, count = vcard_export.export_vcards(vault, None if args.all else args.person, args.out, args.format)
+        path, count = vcard_export.export_vcards(vault, None if args.all else args.person, args.out, args.format,
+                                                 with_notes=args.with_notes)
         ctx.emit({"path": str(path), "count": count, "format": args.format},
                  f"Wrote {count} {'person' if count == 1 else 'people'} to {path} as {args.format} "
                  "(a plaintext file, as you asked).")
@@ -234,7 +240,8 @@ def cmd_intake(ctx: CliContext) -> int:
                 points.append(NewContactPoint(kind, value))
         with ctx.open_vault() as vault, vault.transaction():
             person = vault.people.add(PersonFields(full_name=name, kind=args.kind), points, origin="resume",
-                                      region=args.region)
+                                      region=args.region, despite_erasure=args.despite_erasure,
+                                      allow_duplicate=args.allow_duplicate)
             doc = vault.documents.add_bytes(person.id, data, path.name, prepared=prepared)
             result.update({"id": person.uuid, "document": doc.uuid})
             human.append(f"Added {person.full_name} ({person.uuid}) with {doc.file_name}.")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vault.people import NewContactPoint, Person, PersonFields
+from vault import contact_points as cp
+from vault.merging import CHOICE_FIELDS, merge_people
+from vault.people import NewContactPoint, Person, PersonFields, PersonRow
 
 from .context import CliContext
 
@@ -16,6 +18,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = psub.add_parser("add", parents=[common], help="add a person")
     _person_fields(p, creating=True)
+    _gate_options(p)
     p.set_defaults(func=cmd_person_add)
 
     p = psub.add_parser("list", parents=[common], help="list people, a page at a time")
@@ -25,6 +28,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--sort", choices=["name", "organisation", "updated"], default="name")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--offset", type=int, default=0)
+    _readout_option(p)
     p.set_defaults(func=cmd_person_list)
 
     p = psub.add_parser("show", parents=[common], help="show one person")
@@ -36,7 +40,24 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _person_fields(p, creating=False)
     p.add_argument("--remove-tag", action="append", default=[], metavar="T")
     p.add_argument("--policy", choices=["on-authorisation", "locked"], help="sharing policy")
+    p.add_argument("--do-not-contact", action="append", default=[], metavar="VALUE",
+                   help="mark this e-mail, phone, address or link (its value or id) do-not-contact (repeatable)")
+    p.add_argument("--contact-ok", action="append", default=[], metavar="VALUE",
+                   help="clear the do-not-contact mark of this contact point (repeatable)")
+    p.add_argument("--remove", action="append", default=[], metavar="VALUE",
+                   help="remove this contact point (its value or id; repeatable)")
+    p.add_argument("--despite-erasure", action="store_true",
+                   help="an added e-mail or phone belongs to someone erased on request who asked to come back "
+                        "(audited)")
     p.set_defaults(func=cmd_person_edit)
+
+    p = psub.add_parser("merge", parents=[common],
+                        help="merge two records of the same person (OTHER into KEEP), keeping everything both hold")
+    p.add_argument("keep", metavar="KEEP", help="the record that stays")
+    p.add_argument("other", metavar="OTHER", help="the record merged into KEEP, then removed")
+    p.add_argument("--take", action="append", default=[], metavar="FIELD", choices=CHOICE_FIELDS,
+                   help="use OTHER's value for FIELD (repeatable); empty fields of KEEP are filled anyway")
+    p.set_defaults(func=cmd_person_merge)
 
     p = psub.add_parser("delete", parents=[common], help="erase a person and their documents (as 'erase' does)")
     p.add_argument("id")
@@ -61,7 +82,30 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("search", parents=[common], help="full-text search: words, rob*, \"phrases\", AND/OR/NOT")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=50)
+    _readout_option(p)
     p.set_defaults(func=cmd_search)
+
+
+def _readout_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--contact-details", action="store_true",
+                   help="also print each person's first e-mail and phone (a bulk read-out: audited as an export)")
+
+
+def _list_rows(ctx: CliContext, vault: Any, command: str, rows: list[PersonRow]) -> list[dict[str, Any]]:
+    """Names and ids; contact details only when asked, and then the read-out is audited like
+    ``export`` (the rule: docs/design.md §2, README 'Security model')."""
+    if not ctx.args.contact_details:
+        return [{k: v for k, v in r.__dict__.items() if k not in ("email", "phone")} for r in rows]
+    vault.people.record_readout(command, [r.uuid for r in rows])
+    return [r.__dict__ for r in rows]
+
+
+def _gate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--despite-erasure", action="store_true",
+                   help="the person was erased on request and asked to come back: add them again (audited; "
+                        "takes them off the suppression list)")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="add even though someone has the same e-mail, phone or profile link")
 
 
 def _person_fields(p: argparse.ArgumentParser, *, creating: bool) -> None:
@@ -80,9 +124,10 @@ def _person_fields(p: argparse.ArgumentParser, *, creating: bool) -> None:
     p.add_argument("--note", help="private notes (never shared)")
     p.add_argument("--status", choices=["active", "passive", "placed", "not-looking"])
     p.add_argument("--retention-until", metavar="DATE")
-    p.add_argument("--source", default="given",
-                   choices=["given", "referral", "job-board", "public-profile", "imported-file", "old-document",
-                            "other"], help="where the contact points came from")
+    p.add_argument("--source", default="given", choices=cp.SOURCES,
+                   help="where the contact points given here came from (an old document's are never shared)")
+    p.add_argument("--outreach", default="ok", choices=cp.OUTREACH,
+                   help="outreach flag of the contact points given here")
     p.add_argument("--region", default="US", help="default phone region (ISO code)")
 
 
@@ -98,7 +143,7 @@ def _points(args: argparse.Namespace) -> list[NewContactPoint]:
     points: list[NewContactPoint] = []
     for kind, values in (("email", args.email), ("phone", args.phone), ("address", args.address),
                          ("link", args.link)):
-        points.extend(NewContactPoint(kind, v, source=args.source) for v in values)
+        points.extend(NewContactPoint(kind, v, source=args.source, outreach=args.outreach) for v in values)
     return points
 
 
@@ -126,7 +171,8 @@ def describe(person: Person) -> str:
 def cmd_person_add(ctx: CliContext) -> int:
     args = ctx.args
     with ctx.open_vault() as vault:
-        person = vault.people.add(_fields(args), _points(args), args.tag, region=args.region)
+        person = vault.people.add(_fields(args), _points(args), args.tag, region=args.region,
+                                  despite_erasure=args.despite_erasure, allow_duplicate=args.allow_duplicate)
         ctx.emit(person.to_json(), f"Added {person.full_name} ({person.uuid})")
     return 0
 
@@ -138,9 +184,11 @@ def cmd_person_list(ctx: CliContext) -> int:
         ids = vault.people.list_ids(view=view, tag=args.tag, sort=args.sort, limit=args.limit, offset=args.offset)
         rows = vault.people.rows(ids)
         total = vault.people.count(view, args.tag)
+        shown = _list_rows(ctx, vault, "person list", rows)
         ctx.emit(
-            {"total": total, "people": [r.__dict__ for r in rows]},
-            "\n".join(f"{r.uuid[:8]}  {r.kind:9}  {r.full_name:30.30}  {r.organisation:24.24}  {r.email}"
+            {"total": total, "people": shown},
+            "\n".join(f"{r.uuid[:8]}  {r.kind:9}  {r.full_name:30.30}  {r.organisation:24.24}"
+                      + (f"  {r.email}  {r.phone}" if args.contact_details else "")
                       for r in rows) + f"\n({len(rows)} of {total})",
         )
     return 0
@@ -163,13 +211,32 @@ def cmd_person_edit(ctx: CliContext) -> int:
     with ctx.open_vault() as vault, vault.transaction():
         person = vault.people.update(args.id, _fields(args))
         for point in _points(args):
-            vault.people.add_contact_point(person.id, point, args.region)
+            vault.people.add_contact_point(person.id, point, args.region, despite_erasure=args.despite_erasure)
+        # The same rules as the contact-point dialog: update_contact_point and remove_contact_point.
+        for values, change in ((args.do_not_contact, "do-not-contact"), (args.contact_ok, "ok")):
+            for value in values:
+                found = vault.people.find_point(person.id, value, args.region)
+                vault.people.update_contact_point(found.uuid, outreach=change, region=args.region)
+        for value in args.remove:
+            vault.people.remove_contact_point(vault.people.find_point(person.id, value, args.region).uuid)
         for tag in args.tag:
             vault.people.add_tag(person.id, tag)
         for tag in args.remove_tag:
             vault.people.remove_tag(person.id, tag)
         person = vault.people.get(person.id)
         ctx.emit(person.to_json(), f"Updated {person.full_name}")
+    return 0
+
+
+def cmd_person_merge(ctx: CliContext) -> int:
+    args = ctx.args
+    with ctx.open_vault() as vault:
+        other = vault.people.get(args.other)
+        report = merge_people(vault, args.keep, other.id, {name: "other" for name in args.take})
+        kept = vault.people.get(report.kept)
+        moved = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in report.moved.items() if n)
+        ctx.emit(report.to_json(), f"Merged {other.full_name} ({other.uuid[:8]}) into {kept.full_name} "
+                                   f"({kept.uuid[:8]}); moved {moved or 'nothing else'}.")
     return 0
 
 
@@ -220,9 +287,11 @@ def cmd_search(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         result = vault.search.query(ctx.args.query, limit=ctx.args.limit)
         rows = vault.people.rows(result.ids)
+        shown = _list_rows(ctx, vault, "search", rows)
         ctx.emit(
-            {"total": result.total, "people": [r.__dict__ for r in rows]},
-            "\n".join(f"{r.uuid[:8]}  {r.full_name:30.30}  {r.organisation:24.24}  {r.email}" for r in rows)
+            {"total": result.total, "people": shown},
+            "\n".join(f"{r.uuid[:8]}  {r.full_name:30.30}  {r.organisation:24.24}"
+                      + (f"  {r.email}  {r.phone}" if ctx.args.contact_details else "") for r in rows)
             + f"\n({result.total} found)",
         )
     return 0

@@ -105,6 +105,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("import-package", parents=[common], help="import a received share package")
     p.add_argument("file")
     p.add_argument("--sender-key", metavar="KEY", help="the sender's minisign public key (file or base64)")
+    p.add_argument("--despite-erasure", action="store_true",
+                   help="the person was erased on request and asked to come back: add them (audited)")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="add the person even though someone has the same e-mail, phone or profile link")
     p.set_defaults(func=cmd_import)
 
     intro = sub.add_parser("intro", parents=[common], help="introduction requests")
@@ -321,7 +325,9 @@ def cmd_verify(ctx: CliContext) -> int:
 
 def cmd_import(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        result = sharing.import_package(vault, ctx.args.file, sender_key=_key_text(ctx.args.sender_key))
+        result = sharing.import_package(vault, ctx.args.file, sender_key=_key_text(ctx.args.sender_key),
+                                        despite_erasure=ctx.args.despite_erasure,
+                                        allow_duplicate=ctx.args.allow_duplicate)
         person = vault.people.get(result.person_id)
         ctx.emit(result.to_json(),
                  f"Imported {person.full_name} ({person.uuid}) from package {result.package_id}; sharing is "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import sys
 import zipfile
 
 import pytest
 
-from tests.conftest import CLI, cli_env, corpus_file
+from tests.conftest import CLI, REPO, cli_env, corpus_file
 from vault import audit
 from vault.audit.checkpoints import Checkpoint
 from vault.errors import ValidationError
@@ -54,7 +55,8 @@ def test_export_person_zip_holds_everything(vault, tmp_path) -> None:
         assert len(docs) == 2
         stored = archive.read(next(n for n in docs if n.endswith(".pdf")))
         assert stored == RESUME.read_bytes()
-        events = [json.loads(line) for line in archive.read("audit-events.jsonl").decode().splitlines()]
+        lines = [json.loads(line) for line in archive.read("audit-events.jsonl").decode().splitlines()]
+        events = [e for e in lines if "action" in e]  # the rest: the export header and gap lines
         checkpoint = json.loads(archive.read("checkpoint.json"))
         vcf = archive.read("person.vcf").decode()
     assert data["person"]["notes"] == "private note" and data["person"]["tags"] == ["backend"]
@@ -103,3 +105,32 @@ def test_cli_export_person(vault, tmp_path) -> None:
     assert json.loads(done.stdout) == {"id": person.uuid, "path": str(out)}
     assert zipfile.ZipFile(out).testzip() is None
     assert not list(tmp_path.glob(".sar.zip.*"))  # no temp file left behind
+
+
+def test_the_zips_audit_trail_verifies_with_both_documented_verifiers(vault, tmp_path) -> None:
+    """It calls itself hash-chained: 'contact-vault audit verify' and the standalone
+    scripts/verify_audit.py both accept it, with the owner's key from the zip, and both
+    refuse it once one event is changed."""
+    person, *_ = consented_candidate(vault, tmp_path)
+    vault.people.add(PersonFields(full_name="Someone Else"))  # events of others become gap lines
+    out = tmp_path / "jane.zip"
+    vault.privacy.export_person(person.uuid, out)
+    vault.close()
+    with zipfile.ZipFile(out) as archive:
+        trail = archive.read("audit-events.jsonl")
+        key = json.loads(archive.read("checkpoint.json"))["public_key_minisign"]
+    (tmp_path / "trail.jsonl").write_bytes(trail)
+    (tmp_path / "owner.pub").write_text(key)
+    assert b'"gap"' in trail and b"Someone Else" not in trail
+    tampered = trail.replace(b'"outcome":"replied"', b'"outcome":"declined"')
+    assert tampered != trail
+    (tmp_path / "tampered.jsonl").write_bytes(tampered)
+    env = cli_env(vault.path, tmp_path / "cfg")
+    verifiers = ([*CLI, "audit", "verify"], [sys.executable, str(REPO / "scripts" / "verify_audit.py")])
+    for verifier in verifiers:
+        good = subprocess.run([*verifier, str(tmp_path / "trail.jsonl"), "--key", str(tmp_path / "owner.pub")],
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert good.returncode == 0, (verifier, good.stdout, good.stderr)
+        bad = subprocess.run([*verifier, str(tmp_path / "tampered.jsonl"), "--key", str(tmp_path / "owner.pub")],
+                             env=env, capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 1, (verifier, bad.stdout, bad.stderr)

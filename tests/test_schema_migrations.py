@@ -16,6 +16,7 @@ from demo import DemoVault, build_demo_vault
 from vault import schema, store
 from vault.config import AppConfig
 from vault.connection import connect
+from vault.sharing import receive
 from vault.store import Vault
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -33,6 +34,10 @@ def version_1_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoVau
     patch = pytest.MonkeyPatch()
     patch.setattr(store, "MIGRATIONS", schema.MIGRATIONS[:1])
     patch.setattr(store, "LATEST_VERSION", 1)
+    # Before schema 4 a package id was known only through the person it brought.
+    patch.setattr(receive, "was_imported", lambda vault, package_id: bool(vault.conn.execute(
+        "SELECT 1 FROM people WHERE origin = ?", (f"package:{package_id}",)).fetchone()))
+    patch.setattr(receive, "remember_package", lambda vault, package_id: None)
     try:
         desk = build_demo_vault(tmp_path_factory.mktemp("v1"), now=NOW)
     finally:
@@ -62,7 +67,7 @@ def test_a_version_1_vault_upgrades_whole_and_keeps_its_rules(version_1_desk: De
         # Migrating adds its own audit events (one per step, plus the unlock) and nothing else.
         assert {t: after[t] for t in TABLES if t != "audit"} == {t: before[t] for t in TABLES if t != "audit"}
         migrated = [r[0] for r in conn.execute("SELECT details FROM audit WHERE action = 'vault.migrated'")]
-        assert migrated == ['{"from":1,"to":2}']
+        assert migrated == ['{"from":1,"to":2}', '{"from":2,"to":4}']
         assert vault.check().ok
         assert vault.verify_audit_chain().ok
         # The rewritten CHECKs still refuse what they refused.
@@ -99,6 +104,33 @@ def test_an_upgraded_vault_has_the_schema_of_a_new_one(version_1_desk: DemoVault
     with Vault.open(path, raw_key=version_1_desk.raw_key, config=AppConfig(tmp_path / "c")) as old:
         upgraded = shape(old.conn)
     assert upgraded == shape(vault.conn)
+
+
+def test_schema_4_remembers_imported_packages_and_keeps_authorisations_immutable(
+        version_1_desk: DemoVault, tmp_path: Path) -> None:
+    """Migration 4 (issue 14): every package id an old vault imported is remembered apart from
+    its person, so erasing that person does not re-open the package to a replay; the new
+    authorisation trigger still refuses every change except a merge's move."""
+    path = _copy(version_1_desk, tmp_path)
+    old = connect(path, version_1_desk.raw_key, readonly=True)
+    origins = sorted(r[0][8:] for r in old.execute("SELECT origin FROM people WHERE origin LIKE 'package:%'"))
+    assert "imported_packages" not in {r[0] for r in old.execute("SELECT name FROM sqlite_schema")}
+    old.close()
+    assert origins, "the demo desk holds a received package"
+    with Vault.open(path, raw_key=version_1_desk.raw_key, config=AppConfig(tmp_path / "c")) as vault:
+        conn = vault.conn
+        assert sorted(r[0] for r in conn.execute("SELECT package_id FROM imported_packages")) == origins
+        person = conn.execute("SELECT uuid FROM people WHERE origin = ?", (f"package:{origins[0]}",)).fetchone()[0]
+        vault.privacy.erase(person)
+        assert receive.was_imported(vault, origins[0])
+        auth, owner, other = conn.execute(
+            "SELECT a.id, a.person_id, (SELECT min(id) FROM people WHERE id <> a.person_id) FROM authorisations a "
+            "LIMIT 1").fetchone()
+        for sql in ("UPDATE authorisations SET purpose = 'changed' WHERE id = ?",
+                    f"UPDATE authorisations SET person_id = {other} WHERE id = ?"):
+            with pytest.raises(sqlcipher3.IntegrityError, match="immutable"):
+                conn.execute(sql, (auth,))
+        assert conn.execute("SELECT person_id FROM authorisations WHERE id = ?", (auth,)).fetchone()[0] == owner
 
 
 @pytest.mark.parametrize("statement", ["people_insert", "point_insert", "status_update"])

@@ -58,10 +58,10 @@ def build_world(vault: Vault, out_dir: Path) -> dict[str, Scenario]:
     vault.recipients.add("Dave Buyer", email="dave@globex.example", organisation="Globex")
     prepared = vault.documents.prepare(RESUME.read_bytes(), RESUME.name)
     world: dict[str, Scenario] = {}
-    for sc in [*SCENARIOS, Scenario("ok", "", "")]:
-        person = vault.people.add(
+    for n, sc in enumerate([*SCENARIOS, Scenario("ok", "", "")]):
+        person = vault.people.add(  # one phone each: a shared one would make them one identity
             PersonFields(full_name=f"Pat {sc.name.replace('_', ' ').title()}"),
-            [NewContactPoint("email", f"{sc.name}@example.com"), NewContactPoint("phone", "+1 415 555 0100")],
+            [NewContactPoint("email", f"{sc.name}@example.com"), NewContactPoint("phone", f"+1 415 555 01{n:02d}")],
         )
         doc = vault.documents.add_bytes(person.id, RESUME.read_bytes(), RESUME.name, prepared=prepared)
         items = (f"document:{doc.uuid}",)

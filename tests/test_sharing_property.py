@@ -64,8 +64,9 @@ def test_the_check_allows_exactly_what_the_rule_allows(vault, c):
     if not vault.recipients.list():
         for name, org in (("A", "X"), ("B", "Y"), ("C", None)):
             vault.recipients.add(name, organisation=org)
-    person = vault.people.add(PersonFields(full_name="Pat Property"),
-                              [NewContactPoint("email", "pat@example.com"), NewContactPoint("phone", "+1 415 555 0100")])
+    person = vault.people.add(PersonFields(full_name="Pat Property"),  # one new record per example
+                              [NewContactPoint("email", "pat@example.com"), NewContactPoint("phone", "+1 415 555 0100")],
+                              allow_duplicate=True)
     doc = vault.documents.add_bytes(person.id, b"Plain text resume of Pat", "pat.txt",
                                     prepared=("text/plain", _ok_text()))
     for g in c["grants"]:

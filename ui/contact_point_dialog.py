@@ -14,12 +14,13 @@ from PySide6.QtWidgets import (
 )
 
 from vault import contact_points as cp
-from vault.errors import VaultError
+from vault.errors import SuppressedPerson, VaultError
 from vault.people import ContactPoint, NewContactPoint
 from vault.store import Vault
 
 from .contact_points_model import KIND_LABELS, SOURCE_LABELS
 from .field_errors import FieldErrors, error_label
+from .notifier import notifier
 from .worker import VaultWorker
 
 
@@ -31,6 +32,7 @@ class ContactPointDialog(QDialog):
         self.worker = worker
         self.person_uuid = person_uuid
         self.point = point
+        self.despite_erasure = False
         self.setWindowTitle("Edit contact detail" if point else "Add contact detail")
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
@@ -78,15 +80,17 @@ class ContactPointDialog(QDialog):
         kind, value, label = self.kind.currentData(), self.value.text(), self.label.text()
         source, obtained, outreach = self.source.currentData(), self.obtained.text().strip(), \
             self.outreach.currentData()
-        person_uuid, existing = self.person_uuid, self.point
+        person_uuid, existing, despite = self.person_uuid, self.point, self.despite_erasure
 
         def write(vault: Vault) -> None:
             if existing is None:
                 vault.people.add_contact_point(person_uuid, NewContactPoint(
-                    kind, value, label=label, source=source, obtained_on=obtained or None, outreach=outreach))
+                    kind, value, label=label, source=source, obtained_on=obtained or None, outreach=outreach),
+                    despite_erasure=despite)
             else:
                 vault.people.update_contact_point(existing.uuid, value=value, label=label, source=source,
-                                                  outreach=outreach, obtained_on=obtained or None)
+                                                  outreach=outreach, obtained_on=obtained or None,
+                                                  despite_erasure=despite)
 
         self.buttons.setEnabled(False)
         self.worker.call(write, self._saved, self._failed, context=self)
@@ -97,4 +101,11 @@ class ContactPointDialog(QDialog):
 
     def _failed(self, error: VaultError) -> None:
         self.buttons.setEnabled(True)
+        if isinstance(error, SuppressedPerson) and not self.despite_erasure and notifier().confirm(
+                self, "Erased on request",
+                f"{error.erased_on}: this belongs to someone erased on request and kept out of the vault.\n\n"
+                "Add it only if they came back and asked. This is recorded in the audit trail."):
+            self.despite_erasure = True
+            self.save()
+            return
         self.errors.show(error)

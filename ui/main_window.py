@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
             return
         dialog = PersonDialog(self.worker, parent=self)
         dialog.saved.connect(self.workspace.show_person)
+        dialog.open_existing.connect(self.workspace.show_person)
         self._show_person_dialog(dialog)
 
     def edit_person(self, person_uuid: str | None = None) -> None:
@@ -352,8 +353,10 @@ class MainWindow(QMainWindow):
     # --- long work --------------------------------------------------------------------------
 
     def run_with_progress(self, label: str, fn: Callable[[Vault], Any],
-                          on_result: Callable[[Any], None] | None = None) -> None:
-        """Run ``fn`` on the worker behind a moving progress dialog; errors become one sentence."""
+                          on_result: Callable[[Any], None] | None = None,
+                          on_error: Callable[[VaultError], bool] | None = None) -> None:
+        """Run ``fn`` on the worker behind a moving progress dialog; errors become one sentence
+        (unless ``on_error`` returns True: it handled the error, e.g. by asking the user)."""
         self._close_progress()
         progress = QProgressDialog(label, "", 0, 0, self)
         progress.setCancelButton(None)
@@ -370,6 +373,8 @@ class MainWindow(QMainWindow):
 
         def failed(error: VaultError) -> None:
             self._close_progress()
+            if on_error is not None and on_error(error):
+                return
             self.show_error(str(error))
 
         self.worker.call(fn, done, failed, context=self)

@@ -57,6 +57,19 @@ class Notifier:
         """A warning that needs a Yes before something risky happens."""
         return self._yes_no(QMessageBox.Icon.Warning, parent, title, text, default_yes=default_yes)
 
+    def choose_option(self, parent: QWidget | None, title: str, text: str, options: list[tuple[str, str]],
+                      cancel: str = "") -> str:
+        """A question with several named answers (open / merge / keep both): the chosen key, or
+        ``cancel`` when the box is closed."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        buttons = [(box.addButton(label, QMessageBox.ButtonRole.ActionRole), key) for key, label in options]
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        chosen = next((key for button, key in buttons if button is clicked), cancel)
+        box.deleteLater()
+        return chosen
+
     @staticmethod
     def _yes_no(kind: QMessageBox.Icon, parent: QWidget | None, title: str, text: str, *,
                 default_yes: bool) -> bool:

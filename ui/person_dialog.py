@@ -15,13 +15,17 @@ from PySide6.QtWidgets import (
 )
 
 from vault import contact_points as cp
-from vault.errors import VaultError
+from vault.errors import DuplicatePerson, SuppressedPerson, VaultError
 from vault.people import POLICIES, STATUSES, NewContactPoint, Person, PersonFields
 from vault.store import Vault
 
 from .contact_points_model import SOURCE_LABELS
 from .field_errors import FieldErrors, error_label
+from .notifier import notifier
 from .worker import VaultWorker
+
+#: The fields a new entry fills in an existing person it is merged into (when theirs is empty).
+_FILL_FIELDS = ("given_name", "family_name", "headline", "organisation", "title")
 
 KIND_LABELS = {"candidate": "Candidate", "contact": "Network contact"}
 STATUS_LABELS = {"active": "Active", "passive": "Passive", "placed": "Placed", "not-looking": "Not looking"}
@@ -47,15 +51,21 @@ def split_tags(text: str) -> list[str]:
 
 
 class PersonDialog(QDialog):
-    """``saved`` carries the person's UUID after a successful add or edit."""
+    """``saved`` carries the person's UUID after a successful add or edit (or the UUID of the
+    person a new entry was merged into); ``open_existing`` the UUID of a duplicate the user
+    chose to open instead of adding."""
 
     saved = Signal(str)
+    open_existing = Signal(str)
 
     def __init__(self, worker: VaultWorker, person: Person | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.worker = worker
         self.person = person
+        #: Set once the user confirmed it: the gate's override (audited in the core).
+        self.despite_erasure = False
+        self.allow_duplicate = False
         self.setWindowTitle("Edit person" if person else "New person")
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
@@ -155,10 +165,12 @@ class PersonDialog(QDialog):
         points = [NewContactPoint(kind, edit.text(), source=source)
                   for kind, edit in (("email", self.email), ("phone", self.phone)) if edit.text().strip()]
         existing = self.person.uuid if self.person else None
+        despite, duplicate = self.despite_erasure, self.allow_duplicate
 
         def write(vault: Vault) -> str:
             if existing is None:
-                return vault.people.add(values, points, tags).uuid
+                return vault.people.add(values, points, tags, despite_erasure=despite,
+                                        allow_duplicate=duplicate).uuid
             with vault.transaction():
                 vault.people.update(existing, values)
                 vault.people.set_tags(existing, tags)
@@ -175,4 +187,50 @@ class PersonDialog(QDialog):
 
     def _failed(self, error: VaultError) -> None:
         self.buttons.setEnabled(True)
+        if self.person is None and isinstance(error, SuppressedPerson) and not self.despite_erasure:
+            if notifier().confirm(self, "Erased on request",
+                               f"{error.erased_on}: someone with this e-mail or phone was erased on request and "
+                               "kept out of the vault.\n\nAdd them again only if they came back and asked to be "
+                               "added. This is recorded in the audit trail and takes them off the suppression "
+                               "list."):
+                self.despite_erasure = True
+                self.save()
+                return
+        elif self.person is None and isinstance(error, DuplicatePerson):
+            choice = notifier().choose_option(self, "Already in the vault", str(error).split(";")[0] + ".", [
+                ("open", f"Open {error.name}"), ("merge", f"Merge into {error.name}"), ("keep", "Keep both")])
+            if choice == "open":
+                self.open_existing.emit(error.person_uuid)
+                self.reject()
+                return
+            if choice == "merge":
+                self._merge_into(error.person_uuid)
+                return
+            if choice == "keep":
+                self.allow_duplicate = True
+                self.save()
+                return
         self.errors.show(error)
+
+    def _merge_into(self, person_uuid: str) -> None:
+        """Add this entry to the person it duplicates: their empty fields filled, notes joined,
+        the new contact points and tags added (the import's merge rules)."""
+        values, tags = self.values(), split_tags(self.tags.text())
+        source = self.point_source.currentData()
+        typed = [(kind, edit.text()) for kind, edit in (("email", self.email), ("phone", self.phone))
+                 if edit.text().strip()]
+
+        def write(vault: Vault) -> str:
+            current = vault.people.get(person_uuid)
+            fill = {name: getattr(values, name) for name in _FILL_FIELDS
+                    if getattr(values, name) and not getattr(current, name)}
+            if values.notes and values.notes not in current.notes:
+                fill["notes"] = f"{current.notes}\n\n{values.notes}".strip()
+            held = {(p.kind, p.normalized) for p in current.contact_points}
+            points = [NewContactPoint(kind, value, source=source) for kind, value in typed
+                      if (kind, cp.normalise(kind, value)[1]) not in held]
+            vault.people.merge(current, PersonFields(**fill) if fill else None, points, tags)
+            return person_uuid
+
+        self.buttons.setEnabled(False)
+        self.worker.call(write, self._saved, self._failed, context=self)

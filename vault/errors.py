@@ -234,3 +234,30 @@ class ImportFailed(VaultError):
 class Cancelled(VaultError):
     def __init__(self) -> None:
         super().__init__("Cancelled; nothing was changed.")
+
+
+# --- privacy gates (who may enter the vault) -------------------------------------------------
+
+
+class SuppressedPerson(VaultError):
+    """An e-mail or phone of someone erased on request (and kept out with --suppress)."""
+
+    def __init__(self, erased_on: str, what: str = "person") -> None:
+        super().__init__(
+            f"This {what} matches someone erased on request on {erased_on} and kept out of the vault; add them "
+            "again only if they asked to come back (--despite-erasure, which is audited).")
+        self.erased_on = erased_on
+
+
+class DuplicatePerson(VaultError):
+    """The same e-mail, phone (E.164) or profile link as a person already in the vault."""
+
+    def __init__(self, name: str, person_uuid: str, kind: str, value: str) -> None:
+        label = {"email": "e-mail", "phone": "phone", "link": "profile link"}.get(kind, kind)
+        super().__init__(
+            f"{name} (id {person_uuid[:8]}) already has the {label} {value}; open or merge that person "
+            "('person merge'), or add --allow-duplicate to keep both.")
+        self.name = name
+        self.person_uuid = person_uuid
+        self.kind = kind
+        self.value = value

@@ -16,14 +16,17 @@ import sqlcipher3
 
 from . import audit
 from . import contact_points as cp
-from .errors import NotFound, ValidationError
+from .errors import DuplicatePerson, NotFound, ValidationError
 from .lookup import resolve_id
+from .suppression import admit
 
 if TYPE_CHECKING:
     from .connection import Connection
     from .store import Vault
 
 KINDS = ("candidate", "contact")
+#: The contact points that make two records the same person (a phone only in E.164 form).
+IDENTITY_KINDS = ("email", "phone", "link")
 STATUSES = ("active", "passive", "placed", "not-looking")
 POLICIES = ("on-authorisation", "locked")
 DEFAULT_POLICY = {"candidate": "on-authorisation", "contact": "locked"}
@@ -350,6 +353,58 @@ class PeopleService:
         by_id = {r[0]: PersonRow(*r[:7], r[7] or "", r[8] or "") for r in rows}  # type: ignore[call-arg]
         return [by_id[i] for i in ids if i in by_id]
 
+    def find_duplicates(self, keys: Iterable[tuple[str, str]], exclude: Iterable[int] = ()
+                        ) -> list[tuple[int, str, str, str, str]]:
+        """People already holding one of ``keys`` (kind, normalised): ``(id, uuid, name, kind,
+        value)`` each, e-mails first. A phone counts only in E.164 form; addresses never."""
+        wanted = sorted({(k, n) for k, n in keys if k in IDENTITY_KINDS and (k != "phone" or n.startswith("+"))})
+        skip = set(exclude)
+        found: list[tuple[int, str, str, str, str]] = []
+        seen: set[int] = set()
+        for kind, normalized in sorted(wanted, key=lambda kn: IDENTITY_KINDS.index(kn[0])):
+            for row in self.vault.conn.execute(
+                    "SELECT p.id, p.uuid, p.full_name, c.kind, c.value FROM contact_points c "
+                    "JOIN people p ON p.id = c.person_id WHERE c.kind = ? AND c.normalized = ? ORDER BY p.id",
+                    (kind, normalized)):
+                if row[0] not in skip and row[0] not in seen:
+                    seen.add(row[0])
+                    found.append(tuple(row))
+        return found
+
+    def same_identity(self, person_id: int) -> list[int]:
+        """This person and every other record sharing an e-mail or E.164 phone with them."""
+        person = self.get(person_id)
+        keys = [(p.kind, p.normalized) for p in person.contact_points if p.kind in ("email", "phone")]
+        return [person_id, *(row[0] for row in self.find_duplicates(keys, exclude=[person_id]))]
+
+    def find_point(self, ident: str | int, text: str, region: str = "US") -> ContactPoint:
+        """One of this person's contact points by id (or a prefix of 4+), value, or value as typed
+        in another form (``(415) 555-0142`` finds ``+14155550142``)."""
+        person = self.get(ident)
+        wanted = text.strip()
+        keys = set()
+        for kind in cp.KINDS:
+            try:
+                keys.add((kind, cp.normalise(kind, wanted, region)[1]))
+            except ValidationError:
+                continue
+        lowered = wanted.lower()
+        found = [p for p in person.contact_points
+                 if p.uuid == lowered or (len(lowered) >= 4 and p.uuid.startswith(lowered))
+                 or p.value.lower() == lowered or (p.kind, p.normalized) in keys]
+        if not found:
+            raise ValidationError("contact point", f"'{wanted}' is not one of {person.full_name}'s contact points")
+        if len({p.id for p in found}) > 1:
+            raise ValidationError("contact point", f"'{wanted}' matches {len(found)} contact points; use its id")
+        return found[0]
+
+    def record_readout(self, command: str, people_uuids: Sequence[str]) -> None:
+        """A list or search that printed contact details: audited like a vCard export
+        (``export.list``, the person ids and the count; never the values)."""
+        with self.vault.transaction():
+            self.vault.record("export.list", "vault", self.vault.uuid,
+                              {"command": command, "count": len(people_uuids), "people": list(people_uuids)})
+
     def tags(self) -> list[tuple[str, int]]:
         """Every tag in use and how many people have it.
 
@@ -396,20 +451,33 @@ class PeopleService:
         *,
         origin: str = "",
         region: str = "US",
+        despite_erasure: bool = False,
+        allow_duplicate: bool = False,
     ) -> Person:
+        """Add one person. Refused (``SuppressedPerson``) when an e-mail or phone belongs to
+        someone erased on request, unless ``despite_erasure``; refused (``DuplicatePerson``) when
+        an e-mail, E.164 phone or profile link is already someone's, unless ``allow_duplicate``."""
         clean, prepared, tag_names = self._prepare_new(values, contact_points, tags, region)
         now = self.vault.now()
         person_uuid = str(uuidlib.uuid4())
+        keys = [(p.kind, _normalized(p)) for p in prepared]
         with self.vault.transaction() as conn:
+            admit(self.vault, keys, subject_uuid=person_uuid, despite_erasure=despite_erasure,
+                  way=origin.partition(":")[0] or "manual")
+            duplicates = self.find_duplicates(keys)
+            if duplicates and not allow_duplicate:
+                _, dup_uuid, dup_name, dup_kind, dup_value = duplicates[0]
+                raise DuplicatePerson(dup_name, dup_uuid, dup_kind, dup_value)
             cur = conn.execute(_INSERT_PERSON, _person_values(person_uuid, clean, origin, now))
             person_id = cur.lastrowid
             for point in prepared:
                 self._insert_point(conn, person_id, point, now)
             for name in tag_names:
                 self._attach_tag(conn, person_id, name)
-            self.vault.record(
-                "person.created", "person", person_uuid, _created_details(clean, prepared, tag_names, origin)
-            )
+            details = _created_details(clean, prepared, tag_names, origin)
+            if duplicates:  # kept apart on purpose: the audit says with whom
+                details["duplicate_of"] = sorted({d[1] for d in duplicates})
+            self.vault.record("person.created", "person", person_uuid, details)
             self.vault.search.reindex_person(person_id)
         return self.get(person_id)
 
@@ -433,6 +501,8 @@ class PeopleService:
             return []
         vault = self.vault
         with vault.bulk_transaction() as conn:
+            admit(vault, [(p.kind, _normalized(p)) for _, prepared, _ in items for p in prepared],
+                  subject_uuid=vault.uuid, way=origin or "bulk")
             # INTEGER PRIMARY KEY without AUTOINCREMENT: SQLite would give max(id) + 1 to each
             # new row, and nothing else writes people inside this (BEGIN IMMEDIATE) transaction.
             base = conn.execute("SELECT coalesce(max(id), 0) FROM people").fetchone()[0]
@@ -478,6 +548,7 @@ class PeopleService:
         prepared = [self._prepare_point(p, region) for p in points]
         names = _clean_tags(tags)
         with self.vault.transaction() as conn:
+            admit(self.vault, [(p.kind, _normalized(p)) for p in prepared], subject_uuid=current.uuid, way="merge")
             if clean:
                 self._write_update(conn, current, clean)
             touched = False
@@ -524,11 +595,15 @@ class PeopleService:
             conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
             self.vault.record("person.deleted", "person", person_uuid, {})
 
-    def add_contact_point(self, ident: str | int, point: NewContactPoint, region: str = "US") -> ContactPoint:
+    def add_contact_point(self, ident: str | int, point: NewContactPoint, region: str = "US", *,
+                          despite_erasure: bool = False) -> ContactPoint:
         person_id = self.resolve(ident)
         prepared = self._prepare_point(point, region)
         with self.vault.transaction() as conn:
-            point_id = self._write_point(conn, person_id, self.uuid_of(person_id), prepared)
+            person_uuid = self.uuid_of(person_id)
+            admit(self.vault, [(prepared.kind, _normalized(prepared))], subject_uuid=person_uuid,
+                  despite_erasure=despite_erasure, way="contact-point", what="contact detail")
+            point_id = self._write_point(conn, person_id, person_uuid, prepared)
         return self._point(point_id)
 
     def _write_point(self, conn: Connection, person_id: int, person_uuid: str, prepared: NewContactPoint, *,
@@ -552,6 +627,7 @@ class PeopleService:
         outreach: str | None = None,
         obtained_on: str | None = None,
         region: str = "US",
+        despite_erasure: bool = False,
     ) -> ContactPoint:
         row = self.vault.conn.execute(
             "SELECT id, person_id, kind FROM contact_points WHERE uuid = ?", (point_uuid,)
@@ -577,6 +653,9 @@ class PeopleService:
         if not changes:
             return self._point(point_id)
         with self.vault.transaction() as conn:
+            if "normalized" in changes:
+                admit(self.vault, [(kind, changes["normalized"])], subject_uuid=self.uuid_of(person_id),
+                      despite_erasure=despite_erasure, way="contact-point", what="contact detail")
             conn.execute(
                 f"UPDATE contact_points SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
                 (*changes.values(), point_id),
@@ -700,6 +779,12 @@ class PeopleService:
 @dataclass(frozen=True)
 class _PreparedPoint(NewContactPoint):
     normalized: str = ""
+
+
+def _normalized(point: NewContactPoint) -> str:
+    """The match key of a prepared point."""
+    assert isinstance(point, _PreparedPoint)
+    return point.normalized
 
 
 @dataclass(frozen=True)

@@ -17,80 +17,31 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import io
 import json
 import os
-import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
-from vault import audit
 from vault.audit import checkpoints
+from vault.audit.scope import ExportScope
+from vault.audit.writers import jsonl_export_bytes
 
 from .atomic import staged_file
 from .documents import safe_file_name
 from .errors import ValidationError
+from .suppression import Suppression
 from .vcard_export import person_vcard
 
 if TYPE_CHECKING:
     from .connection import Connection
     from .store import Vault
 
-SECRET_KEY = "suppression_secret"
 SUBJECT_ACCESS_FORMAT = "contact-vault-subject-access/1"
-
-
-class Suppression:
-    """Keyed hashes of e-mails and phones that imports must skip."""
-
-    def __init__(self, vault: Vault) -> None:
-        self.vault = vault
-        self._secret: bytes | None = None
-        self._digests: set[str] | None = None
-
-    def _load_secret(self, create: bool) -> bytes | None:
-        if self._secret is None:
-            row = self.vault.conn.execute("SELECT value FROM meta WHERE key = ?", (SECRET_KEY,)).fetchone()
-            if row:
-                self._secret = bytes.fromhex(row[0])
-            elif create:
-                secret = secrets.token_bytes(32)
-                self.vault.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SECRET_KEY, secret.hex()))
-                self._secret = secret
-        return self._secret
-
-    def digest(self, kind: str, normalized: str, *, create: bool = False) -> str | None:
-        secret = self._load_secret(create)
-        if secret is None:
-            return None
-        return hmac.new(secret, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
-
-    def contains(self, kind: str, normalized: str) -> bool:
-        if self._digests is None:
-            self._digests = {r[0] for r in self.vault.conn.execute("SELECT digest FROM suppression")}
-        if not self._digests:
-            return False
-        digest = self.digest(kind, normalized)
-        return digest is not None and digest in self._digests
-
-    def add(self, kind: str, normalized: str) -> bool:
-        """Inside the caller's transaction. True when the digest was new."""
-        digest = self.digest(kind, normalized, create=True)
-        assert digest is not None
-        cur = self.vault.conn.execute(
-            "INSERT OR IGNORE INTO suppression (digest, kind, created_at) VALUES (?, ?, ?)",
-            (digest, kind, self.vault.now()))
-        if self._digests is not None:
-            self._digests.add(digest)
-        return cur.rowcount > 0
-
-    def count(self) -> int:
-        return cast(int, self.vault.conn.execute("SELECT count(*) FROM suppression").fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -172,7 +123,6 @@ class PrivacyService:
             vault.record("person.exported", "person", person.uuid, {"kind": "subject-access"})
             checkpoint = checkpoints.create(vault)
             data = self.subject_access(person.id)
-            events = list(reversed(audit.query_events(vault.conn, subject_ids=[person.uuid], limit=1_000_000)))
             manifest: dict[str, Any] = {
                 "format": SUBJECT_ACCESS_FORMAT, "created_at": vault.now(), "person_id": person.uuid,
                 "controller": {"name": vault.owner.name, "organisation": vault.owner.organisation,
@@ -187,12 +137,13 @@ class PrivacyService:
                                               "sha256": hashlib.sha256(payload).hexdigest()})
 
                 put("person.json", json.dumps(data, indent=2, ensure_ascii=False, default=str).encode())
-                put("person.vcf", person_vcard(person, "4.0").encode("utf-8"))
+                put("person.vcf", person_vcard(person, "4.0", with_notes=True).encode("utf-8"))
                 for doc in vault.documents.for_person(person.id):
                     name = f"documents/{doc.role}-v{doc.version}-{safe_file_name(doc.file_name)}"
                     put(name, vault.documents.data(doc.id))
-                put("audit-events.jsonl", "".join(
-                    json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for e in events).encode())
+                # The audit export format (header, events, gap lines, signed checkpoint): it
+                # verifies with 'contact-vault audit verify' and scripts/verify_audit.py alike.
+                put("audit-events.jsonl", jsonl_export_bytes(vault, ExportScope(person=person.uuid), checkpoint))
                 put("checkpoint.json", json.dumps(
                     {**checkpoint.to_json(), "public_key_minisign": vault.owner.identity.minisign_public_key_file()},
                     indent=2).encode())
@@ -239,7 +190,10 @@ This archive holds everything the sender's Contact Vault holds about one person:
                       authorisation (consent), share, introduction request and outreach entry
   person.vcf          the contact details as a vCard 4.0
   documents/          the original documents (resumes, evidence, photos) as stored
-  audit-events.jsonl  every audit event about this person (hash-chained; ids only, no values)
+  audit-events.jsonl  every audit event about this person (ids only, no values), as an audit
+                      export: hash-chained, with gap lines for other people's events and the
+                      signed checkpoint; check it with 'contact-vault audit verify FILE' or the
+                      standalone scripts/verify_audit.py (docs/audit-format.md)
   checkpoint.json     the sender's latest signed audit checkpoint (Ed25519) and public key
   manifest.json       size and SHA-256 of every file above
 

@@ -343,6 +343,51 @@ def migration_2(conn: Connection, path: str) -> None:
         conn.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
 
 
+#: Issue 14: package ids are remembered apart from the people they brought (a replayed package
+#: is refused even after its person was erased), and a merge of two people may move the older
+#: record's authorisations to the kept one. The immutability trigger allows exactly that move,
+#: nothing else, and only while ``merge_moves`` names the pair (inside the merge's transaction).
+MIGRATION_4 = """
+CREATE TABLE imported_packages (
+    package_id  TEXT PRIMARY KEY,
+    imported_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+INSERT OR IGNORE INTO imported_packages (package_id, imported_at)
+SELECT substr(origin, 9), created_at FROM people WHERE origin LIKE 'package:%';
+
+CREATE TABLE merge_moves (
+    from_person INTEGER NOT NULL,
+    into_person INTEGER NOT NULL,
+    PRIMARY KEY (from_person, into_person)
+) WITHOUT ROWID;
+
+DROP TRIGGER authorisations_immutable;
+
+CREATE TRIGGER authorisations_immutable BEFORE UPDATE ON authorisations
+WHEN NOT (
+       NEW.person_id IS NOT OLD.person_id
+   AND EXISTS (SELECT 1 FROM merge_moves m WHERE m.from_person = OLD.person_id AND m.into_person = NEW.person_id)
+   AND NEW.uuid IS OLD.uuid AND NEW.recipient_id IS OLD.recipient_id
+   AND NEW.organisation_id IS OLD.organisation_id AND NEW.scope IS OLD.scope AND NEW.purpose IS OLD.purpose
+   AND NEW.method IS OLD.method AND NEW.evidence_note IS OLD.evidence_note AND NEW.obtained_at IS OLD.obtained_at
+   AND NEW.valid_until IS OLD.valid_until AND NEW.max_uses IS OLD.max_uses AND NEW.recorded_by IS OLD.recorded_by
+   AND NEW.upstream IS OLD.upstream AND NEW.created_at IS OLD.created_at
+   AND NEW.revoked_at IS OLD.revoked_at AND NEW.revoked_reason IS OLD.revoked_reason
+   AND NEW.evidence_document_id IS OLD.evidence_document_id)
+AND (OLD.revoked_at IS NOT NULL
+  OR NEW.uuid IS NOT OLD.uuid OR NEW.person_id IS NOT OLD.person_id
+  OR NEW.recipient_id IS NOT OLD.recipient_id OR NEW.organisation_id IS NOT OLD.organisation_id
+  OR NEW.scope IS NOT OLD.scope OR NEW.purpose IS NOT OLD.purpose OR NEW.method IS NOT OLD.method
+  OR NEW.evidence_note IS NOT OLD.evidence_note OR NEW.obtained_at IS NOT OLD.obtained_at
+  OR NEW.valid_until IS NOT OLD.valid_until OR NEW.max_uses IS NOT OLD.max_uses
+  OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.upstream IS NOT OLD.upstream
+  OR NEW.created_at IS NOT OLD.created_at)
+BEGIN
+    SELECT RAISE(ABORT, 'authorisations are immutable once logged');
+END;
+"""
+
 Migration = str | Callable[[Connection, str], None]
 
 def apply_migration(conn: Connection, step: Migration, path: str) -> None:
@@ -376,6 +421,7 @@ def split_sql(script: str) -> list[str]:
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, MIGRATION_1),
     (2, migration_2),
+    (4, MIGRATION_4),  # 3 and 5 belong to other changes; each number is applied once, in order
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -4,7 +4,13 @@ Written by hand rather than through vobject so that both versions come out the s
 (vobject only serialises 3.0): escaped text, lines folded at 75 octets without splitting a
 UTF-8 character, CRLF endings. Everything the importer reads back is written: name parts,
 organisation, title, headline (ROLE), every contact point with its label, tags (CATEGORIES),
-notes, and the person's kind in ``X-CONTACT-VAULT-KIND``.
+and the person's kind in ``X-CONTACT-VAULT-KIND``.
+
+Restrictions travel with the data, so a round trip through our own export loses none: each
+contact point carries its source and outreach flag as the parameters
+``X-CONTACT-VAULT-SOURCE`` and ``X-CONTACT-VAULT-OUTREACH`` (RFC 6350 §5: x-name parameters,
+ignored by other readers), and the person's sharing policy is ``X-CONTACT-VAULT-SHARING``.
+Private notes ("never shared") are written only when asked for (``with_notes``).
 """
 
 from __future__ import annotations
@@ -62,7 +68,12 @@ def _type_param(label: str) -> str:
     return ";TYPE=" + ",".join(_param_value(part.strip()) for part in label.split(",") if part.strip())
 
 
-def person_vcard(person: Person, version: str = "4.0") -> str:
+SOURCE_PARAM = "X-CONTACT-VAULT-SOURCE"
+OUTREACH_PARAM = "X-CONTACT-VAULT-OUTREACH"
+SHARING_PROPERTY = "X-CONTACT-VAULT-SHARING"
+
+
+def person_vcard(person: Person, version: str = "4.0", *, with_notes: bool = False) -> str:
     if version not in ("4.0", "3.0"):
         raise ValidationError("version", "must be 4.0 or 3.0")
     lines = ["BEGIN:VCARD", f"VERSION:{version}"]
@@ -77,7 +88,7 @@ def person_vcard(person: Person, version: str = "4.0") -> str:
     if person.headline:
         lines.append(f"ROLE:{escape(person.headline)}")
     for point in person.contact_points:
-        params = _type_param(point.label)
+        params = _type_param(point.label) + f";{SOURCE_PARAM}={point.source};{OUTREACH_PARAM}={point.outreach}"
         if point.kind == "email":
             lines.append(f"EMAIL{params}:{escape(point.value)}")
         elif point.kind == "phone":
@@ -94,21 +105,22 @@ def person_vcard(person: Person, version: str = "4.0") -> str:
             lines.append(f"URL{params}:{point.value}")
     if person.tags:
         lines.append("CATEGORIES:" + ",".join(escape(t) for t in person.tags))
-    if person.notes:
+    if person.notes and with_notes:
         lines.append(f"NOTE:{escape(person.notes)}")
     lines.append(f"X-CONTACT-VAULT-KIND:{person.kind}")
+    lines.append(f"{SHARING_PROPERTY}:{person.sharing_policy}")
     lines.append(f"UID:urn:uuid:{person.uuid}")
     lines.append(f"REV:{person.updated_at.replace('-', '').replace(':', '').split('.')[0]}Z")
     lines.append("END:VCARD")
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def render(people: Iterable[Person], version: str = "4.0") -> bytes:
-    return "".join(person_vcard(p, version) for p in people).encode("utf-8")
+def render(people: Iterable[Person], version: str = "4.0", *, with_notes: bool = False) -> bytes:
+    return "".join(person_vcard(p, version, with_notes=with_notes) for p in people).encode("utf-8")
 
 
 def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination: str | os.PathLike[str],
-                  fmt: str = "vcard4") -> tuple[Path, int]:
+                  fmt: str = "vcard4", *, with_notes: bool = False) -> tuple[Path, int]:
     """Write the chosen people (all when ``people`` is None) to one .vcf file, atomically.
 
     A plaintext export the user asked for; the audit event lists the exported person ids.
@@ -123,9 +135,9 @@ def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination:
         raise ValidationError("--person", "there is nobody to export")
     found = vault.people.get_many(ids)
     chosen = [found[i] for i in ids]
-    data = render(chosen, VERSIONS[fmt])
+    data = render(chosen, VERSIONS[fmt], with_notes=with_notes)
     target = Path(destination)
     with staged_file(target, data), vault.transaction():
         vault.record("export.vcard", "vault", vault.uuid,
-                     {"format": fmt, "count": len(chosen), "people": [p.uuid for p in chosen]})
+                     {"format": fmt, "count": len(chosen), "people": [p.uuid for p in chosen], "notes": with_notes})
     return target, len(chosen)

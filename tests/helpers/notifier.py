@@ -30,12 +30,17 @@ class RecordingNotifier(Notifier):
         self.shown: list[Shown] = []
         self._answers: deque[bool] = deque()
         self._files: deque[str | list[str]] = deque()
+        self._options: deque[str] = deque()
 
     # --- scripting ----------------------------------------------------------------------------
 
     def answer(self, *answers: bool) -> None:
         """The next yes/no questions (``ask`` or ``confirm``) get these answers, in order."""
         self._answers.extend(answers)
+
+    def pick(self, *keys: str) -> None:
+        """The next several-answer questions (``choose_option``) get these keys, in order."""
+        self._options.extend(keys)
 
     def choose(self, *paths: str | list[str]) -> None:
         """The next file choices get these paths ("" = cancelled; a list for several files)."""
@@ -63,7 +68,7 @@ class RecordingNotifier(Notifier):
     @property
     def questions(self) -> list[str]:
         """Titles of the yes/no questions asked."""
-        return [s.title for s in self.shown if s.kind in ("ask", "confirm")]
+        return [s.title for s in self.shown if s.kind in ("ask", "confirm", "choice")]
 
     def clear(self) -> None:
         self.shown.clear()
@@ -87,6 +92,15 @@ class RecordingNotifier(Notifier):
 
     def confirm(self, parent: QWidget | None, title: str, text: str, *, default_yes: bool = False) -> bool:
         return self._answer("confirm", title, text)
+
+    def choose_option(self, parent: QWidget | None, title: str, text: str, options: list[tuple[str, str]],
+                      cancel: str = "") -> str:
+        self.shown.append(Shown("choice", title, text))
+        if not self._options:
+            raise UnscriptedQuestion(f"unexpected choice {title!r}: {text}")
+        key = self._options.popleft()
+        assert key in {k for k, _ in options} or key == cancel, f"{key!r} is not one of the options of {title!r}"
+        return key
 
     def _answer(self, kind: str, title: str, text: str) -> bool:
         self.shown.append(Shown(kind, title, text))

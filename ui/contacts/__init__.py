@@ -7,7 +7,7 @@ selected person, the retention review queue (sidebar), and an Outreach tab on ea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 
@@ -17,6 +17,7 @@ from .erase_dialog import EraseDialog
 from .export_dialog import ExportDialog
 from .import_wizard import ImportWizard
 from .outreach_tab import OutreachTab
+from .person_merge_dialog import PersonMergeDialog
 from .resume_intake import ResumeIntake
 from .retention_view import RetentionView
 
@@ -37,6 +38,7 @@ class ContactsUi:
         self.wizard: ImportWizard | None = None
         self.export_dialog: ExportDialog | None = None
         self.erase_dialog: EraseDialog | None = None
+        self.merge_dialog: PersonMergeDialog | None = None
         self.intake: ResumeIntake | None = None
         self.outreach_tab = window.add_person_tab("Outreach", OutreachTab)
         self.retention = window.add_sidebar_view("Retention review", RetentionView)
@@ -55,8 +57,9 @@ class ContactsUi:
         self.export_action = action("E&xport vCard…", self.export_vcard)
         self.subject_access_action = action("Export everything about this person…", self.export_person)
         self.erase_action = action("E&rase person…", self.erase_person)
+        self.merge_action = action("&Merge with a duplicate record…", self.merge_duplicate)
         self.actions = (self.intake_action, self.import_action, self.export_action, self.subject_access_action,
-                        self.erase_action)
+                        self.merge_action, self.erase_action)
         for made in self.actions:
             window.add_menu_action("People", made)
         for made in self.actions:
@@ -132,8 +135,32 @@ class ContactsUi:
 
         self._selected(show)
 
+    def merge_duplicate(self) -> None:
+        """The selected person and the first other record sharing an e-mail, phone or profile link."""
+        person_uuid = self.window.current_person_uuid()
+        if not person_uuid or not self.window.is_unlocked:
+            return
+
+        def find(vault: Any) -> tuple[Any, Any]:
+            person = vault.people.get(person_uuid)
+            found = vault.people.find_duplicates([(p.kind, p.normalized) for p in person.contact_points],
+                                                 exclude=[person.id])
+            return person, (vault.people.get(found[0][0]) if found else None)
+
+        def show(pair: tuple[Any, Any]) -> None:
+            keep, other = pair
+            if other is None:
+                notifier().info(self.window, "No other record shares an e-mail, phone or profile link with "
+                                f"{keep.full_name}.", title="No duplicate")
+                return
+            self.merge_dialog = PersonMergeDialog(self.window.worker, keep, other, self.window)
+            self.merge_dialog.merged.connect(self.window.workspace.show_person)
+            self.merge_dialog.open()
+
+        self.window.worker.call(find, show, context=self.window)
+
     def clear(self) -> None:
-        for dialog in (self.wizard, self.export_dialog, self.erase_dialog):
+        for dialog in (self.wizard, self.export_dialog, self.erase_dialog, self.merge_dialog):
             if dialog is not None:
                 if isinstance(dialog, ImportWizard):
                     dialog.clear()
@@ -141,7 +168,7 @@ class ContactsUi:
                 dialog.deleteLater()  # closed is not gone: the dialogs hold names until deleted
         if self.intake is not None:
             self.intake.clear()
-        self.wizard = self.export_dialog = self.erase_dialog = None
+        self.wizard = self.export_dialog = self.erase_dialog = self.merge_dialog = None
         self.intake = None
 
 

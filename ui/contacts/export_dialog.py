@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -47,6 +48,8 @@ class ExportDialog(QDialog):
         self.format.addItem("vCard 4.0", "vcard4")
         self.format.addItem("vCard 3.0 (older address books)", "vcard3")
         form.addRow("Format:", self.format)
+        self.with_notes = QCheckBox("Include private notes (never shared otherwise)")
+        form.addRow("Notes:", self.with_notes)
         row = QHBoxLayout()
         self.path = QLineEdit()
         browse = QPushButton("Browse…")
@@ -76,6 +79,7 @@ class ExportDialog(QDialog):
             return
         people = [self.person_uuid] if self.only_person.isChecked() and self.person_uuid else None
         fmt = self.format.currentData()
+        with_notes = self.with_notes.isChecked()
 
         def done(result: tuple[object, int]) -> None:
             self.written = (str(result[0]), result[1])
@@ -87,4 +91,4 @@ class ExportDialog(QDialog):
 
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(False)  # one click, one export (and one audit event)
-        self.worker.call(lambda v: export_vcards(v, people, path, fmt), done, failed, context=self)
+        self.worker.call(lambda v: export_vcards(v, people, path, fmt, with_notes=with_notes), done, failed, context=self)

@@ -79,6 +79,8 @@ class ResumeIntake:
         s = self.suggestion
         assert s is not None
         data, prepared, name = self._data, self._prepared, Path(self.path).name
+        # The user confirmed adding someone erased on request: the resume's other points too.
+        despite = self.dialog.despite_erasure if self.dialog is not None else False
         extra = [("email", e) for e in s.emails[1:]] + [("phone", p) for p in s.phones[1:]]
         extra += [("link", u) for u in s.links]
 
@@ -89,7 +91,8 @@ class ResumeIntake:
                         cp.normalise(kind, value)
                     except ValidationError:
                         continue
-                    vault.people.add_contact_point(person_uuid, NewContactPoint(kind, value))
+                    vault.people.add_contact_point(person_uuid, NewContactPoint(kind, value),
+                                                   despite_erasure=despite)
                 vault.documents.add_bytes(person_uuid, data, name, prepared=prepared)
             return person_uuid
 

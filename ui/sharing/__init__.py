@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from vault.errors import DuplicatePerson, SuppressedPerson, VaultError
 from vault.sharing import ImportResult, ShareResult, VerifyReport, import_package, verify_package
 
 from .authorisations_tab import AuthorisationsTab
@@ -95,8 +96,11 @@ class SharingUi:
             if path:
                 then(path)
 
-    def import_package_file(self, path: str) -> None:
-        """Verify (signature first) and import; the person arrives locked with the upstream consent."""
+    def import_package_file(self, path: str, *, despite_erasure: bool = False, allow_duplicate: bool = False) -> None:
+        """Verify (signature first) and import; the person arrives locked with the upstream consent.
+
+        Someone erased on request is imported only once the user confirms they came back (audited);
+        a person already in the vault is opened instead, or kept twice if the user says so."""
 
         def done(result: ImportResult) -> None:
             self.window.worker.notify_changed(result.person_id)
@@ -104,8 +108,28 @@ class SharingUi:
             notifier().info(self.window, "Package imported: the person's sharing is locked, with the "
                             f"sender's authorisation {result.authorisation_id} attached.", title=PACKAGE_TITLE)
 
-        self.window.run_with_progress("Verifying and importing the package…",
-                                      lambda v: import_package(v, path), done)
+        def refused(error: VaultError) -> bool:
+            if isinstance(error, SuppressedPerson) and not despite_erasure:
+                if notifier().confirm(self.window, "Erased on request",
+                                   f"{error.erased_on}: the person in this package was erased on request and kept "
+                                   "out of the vault.\n\nImport them only if they came back and asked. This is "
+                                   "recorded in the audit trail."):
+                    self.import_package_file(path, despite_erasure=True, allow_duplicate=allow_duplicate)
+                return True
+            if isinstance(error, DuplicatePerson) and not allow_duplicate:
+                choice = notifier().choose_option(self.window, "Already in the vault", str(error).split(";")[0] + ".",
+                                        [("open", f"Open {error.name}"), ("keep", "Import as a second record")])
+                if choice == "open":
+                    self.window.workspace.show_person(error.person_uuid)
+                elif choice == "keep":
+                    self.import_package_file(path, despite_erasure=despite_erasure, allow_duplicate=True)
+                return True
+            return False
+
+        self.window.run_with_progress(
+            "Verifying and importing the package…",
+            lambda v: import_package(v, path, despite_erasure=despite_erasure, allow_duplicate=allow_duplicate),
+            done, refused)
 
     def verify_package_file(self, path: str) -> None:
         def done(report: VerifyReport) -> None:

@@ -66,6 +66,9 @@ ACTIONS: frozenset[str] = frozenset(
         "audit.exported",
         "audit.checkpoint",
         "suppression.added",
+        "suppression.lifted",
+        "person.merged",
+        "export.list",
     }
 )
 

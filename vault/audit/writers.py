@@ -309,6 +309,17 @@ def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | N
     return ExportResult(out, fmt, scope, events, head, checkpoint, truncated)
 
 
+def jsonl_export_bytes(vault: Vault, scope: ExportScope, checkpoint: Checkpoint) -> bytes:
+    """The JSON Lines export of ``scope`` up to ``checkpoint`` as bytes, for an archive that
+    carries its own trail (the subject-access zip): the same header, events and gap lines as
+    ``export_audit`` writes, so both documented verifiers accept it."""
+    head = checkpoint.seq
+    total = count_selected(vault.conn, scope, head)
+    buffer = io.BytesIO()
+    _write_jsonl(vault, buffer, scope, checkpoint, head, total, vault.now(), _Ticker(None, total))
+    return buffer.getvalue()
+
+
 def save_checkpoint(vault: Vault, out: str | Path | None = None) -> tuple[Checkpoint, dict[str, Any]]:
     """The current signed checkpoint as a self-describing JSON object, optionally saved to a file."""
     checkpoint = checkpoints.create(vault)

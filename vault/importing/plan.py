@@ -12,14 +12,14 @@ import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault import contact_points as cp
 from vault.errors import Cancelled, ImportFailed, ValidationError
 from vault.extraction import ExtractionResult
-from vault.people import KINDS, MAX_TEXT, NewContactPoint, NewPerson, Person, PersonFields
+from vault.people import KINDS, MAX_TEXT, POLICIES, NewContactPoint, NewPerson, Person, PersonFields
 
 from .csv_import import parse_csv
 from .dedupe import MatchIndex, Target
@@ -201,8 +201,12 @@ def prepare_record(record: SourceRecord, *, kind: str, region: str, file_name: s
             seen.add((point_kind, key))
             if keys is not None:
                 keys[(point_kind, stored)] = (point_kind, key)
-            points.append(NewContactPoint(point_kind, stored, label=label[:60], source="imported-file",
-                                          source_detail=file_name))
+            source, outreach = record.restrictions.get((point_kind, value), ("", ""))
+            if source not in cp.SOURCES:  # our own export names where it came from; keep that
+                source = "imported-file"
+            points.append(NewContactPoint(point_kind, stored, label=label[:60], source=source,
+                                          source_detail=file_name,
+                                          outreach=outreach if outreach in cp.OUTREACH else "ok"))
     full_name = record.full_name if _has_letter(record.full_name) else ""
     if not full_name:
         full_name = " ".join(p for p in (record.given_name, record.family_name) if p)
@@ -238,7 +242,8 @@ def prepare_record(record: SourceRecord, *, kind: str, region: str, file_name: s
         if tag.lower() not in (t.lower() for t in tags):
             tags.append(tag)
     person_kind = record.kind if record.kind in KINDS else kind
-    fields = PersonFields(kind=person_kind, **values)
+    policy = record.sharing_policy if record.sharing_policy in POLICIES else None
+    fields = PersonFields(kind=person_kind, sharing_policy=policy, **values)
     return PreparedRecord(fields, points, tags, record.photo, warnings)
 
 
@@ -250,18 +255,33 @@ class _State:
     keys: set[tuple[str, str]]
     tags: set[str]
     has_photo: bool
+    #: Restrictions: points marked do-not-contact, points from an old document, a locked policy.
+    restricted: set[tuple[str, str, str]] = field(default_factory=set)
+    locked: bool = False
+
+
+def _restrictions(points: Any, key: Callable[[Any], tuple[str, str]]) -> set[tuple[str, str, str]]:
+    out = set()
+    for p in points:
+        if p.outreach == "do-not-contact":
+            out.add((*key(p), "do-not-contact"))
+        if p.source == "old-document":
+            out.add((*key(p), "old-document"))
+    return out
 
 
 def _state_of_person(person: Person, has_photo: bool) -> _State:
     return _State({f: getattr(person, f) for f in (*MERGE_FIELDS, "notes", "full_name")},
                   {(p.kind, p.normalized) for p in person.contact_points}, {t.lower() for t in person.tags},
-                  has_photo)
+                  has_photo, _restrictions(person.contact_points, lambda p: (p.kind, p.normalized)),
+                  person.sharing_policy == "locked")
 
 
 def _state_of_record(prepared: PreparedRecord, key: Callable[[NewContactPoint], tuple[str, str]]) -> _State:
     fields = {f: getattr(prepared.fields, f) or "" for f in (*MERGE_FIELDS, "notes", "full_name")}
     return _State(fields, {key(p) for p in prepared.points}, {t.lower() for t in prepared.tags},
-                  prepared.photo is not None)
+                  prepared.photo is not None, _restrictions(prepared.points, key),
+                  prepared.fields.sharing_policy == "locked")
 
 
 def _key(point: NewContactPoint, region: str) -> tuple[str, str]:
@@ -302,6 +322,13 @@ def _diff(state: _State, prepared: PreparedRecord, row: RowPlan,
     if notes and notes not in state.fields.get("notes", ""):
         row.changes.append("notes")
         state.fields["notes"] = (state.fields.get("notes", "") + "\n\n" + notes).strip()
+    tighter = {r for r in _restrictions(prepared.points, key) if r[:2] in state.keys} - state.restricted
+    if tighter:  # a restriction the file holds is never lost in a merge
+        row.changes.append(f"{len(tighter)} restriction(s)")
+    state.restricted |= _restrictions(prepared.points, key)
+    if prepared.fields.sharing_policy == "locked" and not state.locked:
+        row.changes.append("sharing locked")
+        state.locked = True
     new_points = [p for p in prepared.points if key(p) not in state.keys]
     if new_points:
         row.changes.append(f"{len(new_points)} contact point(s)")
@@ -335,7 +362,7 @@ def plan_import(
 
 def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping: Mapping[str, str] | None,
           kind: str, region: str) -> ImportPlan:
-    from vault.privacy import Suppression
+    from vault.suppression import Suppression
 
     if kind not in KINDS:
         raise ValidationError("--kind", "must be 'candidate' or 'contact'")
@@ -369,7 +396,8 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
         keys = [key_of(p) for p in prepared.points]
         if any(suppression.contains(k, v) for k, v in keys if k in ("email", "phone")):
             row.outcome = "suppressed"
-            row.reason = "an e-mail or phone of this person is on the suppression list (erased on request)"
+            row.reason = ("an e-mail or phone of this person is on the suppression list (erased on request on "
+                          f"{suppression.erased_on(keys)})")
             continue
         found = index.find(keys, prepared.fields.full_name or "", prepared.fields.organisation or "")
         if found is None:
@@ -440,7 +468,15 @@ def _fold_into(first: PreparedRecord | None, other: PreparedRecord,
             values[name] = mine if (not theirs or theirs in mine) else (mine + "\n\n" + theirs).strip()
         else:
             values[name] = mine or theirs
-    first.fields = PersonFields(full_name=first.fields.full_name, kind=first.fields.kind, **values)
+    policy = "locked" if "locked" in (first.fields.sharing_policy, other.fields.sharing_policy) \
+        else first.fields.sharing_policy
+    first.fields = PersonFields(full_name=first.fields.full_name, kind=first.fields.kind, sharing_policy=policy,
+                                **values)
+    tighten = _restrictions(other.points, key)
+    first.points[:] = [replace(p, outreach="do-not-contact") if (*key(p), "do-not-contact") in tighten else p
+                       for p in first.points]
+    first.points[:] = [replace(p, source="old-document") if (*key(p), "old-document") in tighten else p
+                       for p in first.points]
     keys = {key(p) for p in first.points}
     first.points.extend(p for p in other.points if key(p) not in keys)
     lowered = {t.lower() for t in first.tags}
@@ -550,6 +586,21 @@ def _merge_into(vault: Vault, person: Person, row: RowPlan, region: str) -> str:
     notes = prepared.fields.notes or ""
     if notes and notes not in person.notes:
         updates["notes"] = (person.notes + "\n\n" + notes).strip() if person.notes else notes
+    if prepared.fields.sharing_policy == "locked" and person.sharing_policy != "locked":
+        updates["sharing_policy"] = "locked"
+    held = {(p.kind, p.normalized): p for p in person.contact_points}
+    for point in prepared.points:
+        current = held.get(_key(point, region))
+        if current is None:
+            continue
+        tighter: dict[str, str] = {}
+        if point.outreach == "do-not-contact" and current.outreach != "do-not-contact":
+            tighter["outreach"] = "do-not-contact"
+        if point.source == "old-document" and current.source != "old-document":
+            tighter["source"] = "old-document"
+        if tighter:
+            vault.people.update_contact_point(current.uuid, region=region, outreach=tighter.get("outreach"),
+                                              source=tighter.get("source"))
     have = {(p.kind, p.normalized) for p in person.contact_points}
     points: list[NewContactPoint] = []
     for point in prepared.points:

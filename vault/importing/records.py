@@ -43,6 +43,9 @@ class SourceRecord:
     tags: list[str] = field(default_factory=list)
     photo: Photo | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Restrictions our own export wrote: (kind, value as read) -> (source, outreach).
+    restrictions: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    sharing_policy: str = ""
 
 
 @dataclass

@@ -336,6 +336,14 @@ def _photo(prop: Property, record: SourceRecord) -> None:
     record.photo = Photo(data, mime)
 
 
+def _restriction(prop: Property, record: SourceRecord, kind: str, value: str) -> None:
+    """The source and outreach flag our own export writes as parameters (vault.vcard_export)."""
+    source = [v.strip().strip('"').lower() for v in prop.param("X-CONTACT-VAULT-SOURCE")]
+    outreach = [v.strip().strip('"').lower() for v in prop.param("X-CONTACT-VAULT-OUTREACH")]
+    if source or outreach:
+        record.restrictions[(kind, value)] = (source[0] if source else "", outreach[0] if outreach else "")
+
+
 def card_to_record(lines: list[bytes]) -> SourceRecord:
     """Map one card's properties onto a ``SourceRecord``."""
     record = SourceRecord()
@@ -391,21 +399,25 @@ def card_to_record(lines: list[bytes]) -> SourceRecord:
                 value = value[7:]
             if value:
                 record.emails.append((value, _label(prop, group_labels)))
+                _restriction(prop, record, "email", value)
         elif name == "TEL":
             value = unescape(text).strip()
             if value.lower().startswith("tel:"):
                 value = value[4:]
             if value:
                 record.phones.append((value, _label(prop, group_labels)))
+                _restriction(prop, record, "phone", value)
         elif name == "ADR":
             parts = [" ".join(p.split()) for p in split_escaped(text, ";")]
             value = ", ".join(p for p in parts if p)
             if value:
                 record.addresses.append((value, _label(prop, group_labels)))
+                _restriction(prop, record, "address", value)
         elif name in ("URL", "X-SOCIALPROFILE"):
             value = unescape(text).strip()
             if value:
                 record.links.append((value, _label(prop, group_labels)))
+                _restriction(prop, record, "link", value)
         elif name == "CATEGORIES":
             record.tags.extend(t.strip() for t in split_escaped(text, ",") if t.strip())
         elif name == "NOTE":
@@ -414,6 +426,8 @@ def card_to_record(lines: list[bytes]) -> SourceRecord:
                 notes.append(note)
         elif name == "X-CONTACT-VAULT-KIND":
             record.kind = unescape(text).strip().lower()
+        elif name == "X-CONTACT-VAULT-SHARING":
+            record.sharing_policy = unescape(text).strip().lower()
         elif name not in _IGNORED_QUIETLY and name not in ignored:
             ignored.append(name)
     if not record.full_name:

@@ -83,7 +83,10 @@ def represent_days(vault: Vault) -> int:
 
 
 def represent_warnings(vault: Vault, person_id: int, recipient_id: int) -> list[str]:
-    """A warning (never a refusal) when this person already went to this organisation recently."""
+    """A warning (never a refusal) when this person already went to this organisation recently.
+
+    Matched by identity, not only by record: a duplicate record with the same e-mail or phone
+    that was sent there counts too."""
     rec = vault.recipients.get(recipient_id)
     days = represent_days(vault)
     if days <= 0:
@@ -93,12 +96,16 @@ def represent_warnings(vault: Vault, person_id: int, recipient_id: int) -> list[
         where, target, who = "s.organisation_id = ?", rec.organisation_id, rec.organisation
     else:
         where, target, who = "s.recipient_id = ?", rec.id, rec.name
+    same = vault.people.same_identity(person_id)
+    marks = ",".join("?" * len(same))
     rows = vault.conn.execute(
-        f"SELECT s.created_at FROM shares s WHERE s.person_id = ? AND {where} AND s.created_at >= ? "
-        "ORDER BY s.created_at DESC LIMIT 1",
-        (person_id, target, since),
+        f"SELECT s.created_at, s.person_id, p.uuid, p.full_name FROM shares s JOIN people p ON p.id = s.person_id "
+        f"WHERE s.person_id IN ({marks}) AND {where} AND s.created_at >= ? ORDER BY s.created_at DESC LIMIT 1",
+        (*same, target, since),
     ).fetchall()
     if not rows:
         return []
-    return [f"this person was already sent to {who} on {day(rows[0][0])}, within the {days}-day "
+    also = "" if rows[0][1] == person_id else (
+        f" (as the record {rows[0][3]}, id {rows[0][2][:8]}, which has the same e-mail or phone)")
+    return [f"this person was already sent to {who} on {day(rows[0][0])}{also}, within the {days}-day "
             "right-to-represent window"]

@@ -32,16 +32,33 @@ class ImportResult:
                 "sender": self.sender_recipient_id, "documents": self.documents}
 
 
+def was_imported(vault: Vault, package_id: str) -> bool:
+    """True once a package was imported, even if the person it brought was erased since."""
+    conn = vault.conn
+    return bool(conn.execute("SELECT 1 FROM imported_packages WHERE package_id = ?", (package_id,)).fetchone()
+                or conn.execute("SELECT 1 FROM people WHERE origin = ?", (f"package:{package_id}",)).fetchone())
+
+
+def remember_package(vault: Vault, package_id: str) -> None:
+    """Inside the import's transaction: the id outlives the person (schema 4)."""
+    vault.conn.execute("INSERT INTO imported_packages (package_id, imported_at) VALUES (?, ?)",
+                       (package_id, vault.now()))
+
+
 def import_package(vault: Vault, path: str | os.PathLike[str], *, sender_key: str | None = None,
-                   max_entry: int = MAX_ENTRY_BYTES, max_total: int = MAX_TOTAL_BYTES) -> ImportResult:
-    """Verify everything, then add the person (locked) with the upstream authorisation, in one transaction."""
+                   max_entry: int = MAX_ENTRY_BYTES, max_total: int = MAX_TOTAL_BYTES,
+                   despite_erasure: bool = False, allow_duplicate: bool = False) -> ImportResult:
+    """Verify everything, then add the person (locked) with the upstream authorisation, in one transaction.
+
+    The person passes the same gate as any other (suppression list, duplicates); a package id
+    is refused a second time whatever happened to its person since."""
     entries = read_entries(path, max_entry=max_entry, max_total=max_total)
     report = verify_entries(entries, sender_key=sender_key, now=vault.now())
     if not report.ok:
         raise PackageInvalid("; ".join(report.problems[:3]))
     manifest = report.manifest
     package_id = report.package_id
-    if vault.conn.execute("SELECT 1 FROM people WHERE origin = ?", (f"package:{package_id}",)).fetchone():
+    if was_imported(vault, package_id):
         raise PackageInvalid(f"package {package_id} was already imported")
     person = manifest.get("person") or {}
     if not str(person.get("full_name", "")).strip():
@@ -79,8 +96,10 @@ def import_package(vault: Vault, path: str | os.PathLike[str], *, sender_key: st
         added = vault.people.add(
             PersonFields(full_name=str(person["full_name"]), kind=kind, given_name=str(person.get("given_name", "")),
                          family_name=str(person.get("family_name", "")), sharing_policy="locked"),
-            points, origin=f"package:{package_id}",
+            points, origin=f"package:{package_id}", despite_erasure=despite_erasure,
+            allow_duplicate=allow_duplicate,
         )
+        remember_package(vault, package_id)
         stored = [vault.documents.add_bytes(added.id, data, name, role="resume", prepared=prepared[name]).uuid
                   for name, data in docs]
         # The manifest lists resumes in the order the items named them: map sender ids to ours.
