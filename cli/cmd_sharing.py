@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -314,8 +313,7 @@ def cmd_verify(ctx: CliContext) -> int:
                                     now=Clock().now_iso())
     ctx.emit(report.to_json(), report.summary())
     if not report.ok:
-        print(f"contact-vault: {PackageInvalid(report.problems[0])}", file=sys.stderr)
-        return 1
+        raise PackageInvalid(report.problems[0])
     return 0
 
 

@@ -1,10 +1,14 @@
-"""``contact-vault`` sub-commands. Errors become one line on stderr; exit 0 done, 1 refused, 2 usage."""
+"""``contact-vault`` sub-commands. Errors become one line on stderr (and, with ``--json``, one JSON
+object on stdout); exit 0 done, 1 refused, 2 usage."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlcipher3
 
@@ -17,9 +21,16 @@ from .context import CliContext
 COMMAND_MODULES = [cmd_vault, cmd_people, cmd_audit, cmd_contacts, cmd_sharing]
 
 
+class UsageError(Exception):
+    """Bad command-line syntax (exit 2); raised by the parser so ``run`` can report it like any error."""
+
+    exit_code = 2
+    condition = "usage"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors: one line, exit 2
-        self.exit(2, f"contact-vault: usage: {message} (see 'contact-vault --help')\n")
+        raise UsageError(f"usage: {message} (see 'contact-vault --help')")
 
 
 def _global_options(defaults: bool) -> argparse.ArgumentParser:
@@ -53,32 +64,81 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str]) -> int:
+    argv = list(argv)
     parser = build_parser()
-    args = parser.parse_args(list(argv))
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return report_failure(exc, "--json" in argv)
     handler: Callable[[CliContext], int | None] | None = getattr(args, "func", None)
     if handler is None:
         parser.print_usage(sys.stderr)
         return 2
     ctx = CliContext(args)
     try:
-        return int(handler(ctx) or 0)
+        code = int(handler(ctx) or 0)
     except VaultError as exc:
-        print(f"contact-vault: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return report_failure(exc, ctx.json, ctx.take_output())
     except sqlcipher3.IntegrityError as exc:  # a schema rule said no: bad input, never "damaged"
-        print(f"contact-vault: {ConstraintViolated(str(exc))}", file=sys.stderr)
-        return 1
+        return report_failure(ConstraintViolated(str(exc)), ctx.json, ctx.take_output())
     except sqlcipher3.DatabaseError as exc:
-        print(f"contact-vault: {VaultDamaged(str(ctx.vault_path), str(exc))}", file=sys.stderr)
-        return 1
+        return report_failure(VaultDamaged(str(ctx.vault_path), str(exc)), ctx.json, ctx.take_output())
     except KeyboardInterrupt:
-        print("contact-vault: interrupted; nothing half-written was kept.", file=sys.stderr)
-        return 1
+        return report_failure(Interrupted(), ctx.json, ctx.take_output())
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        print(f"contact-vault: {exc.strerror or exc} ({exc.filename or 'file'}).", file=sys.stderr)
-        return 1
+        return report_failure(FileProblem(exc), ctx.json, ctx.take_output())
+    except Exception as exc:  # a bug: the traceback stays on stderr, a script still gets JSON
+        if ctx.json:
+            print(json.dumps({"error": {**error_json(exc), "kind": "InternalError",
+                                        "condition": "internal-error"}}, indent=2, default=str))
+        raise
+    ctx.flush()
+    return code
+
+
+class Interrupted(VaultError):
+    def __init__(self) -> None:
+        super().__init__("interrupted; nothing half-written was kept.")
+
+
+class FileProblem(VaultError):
+    """An operating-system error on a file the command read or wrote."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(f"{exc.strerror or exc} ({exc.filename or 'file'}).")
+        self.errno = exc.errno
+
+
+def error_json(exc: Exception) -> dict[str, Any]:
+    """The ``error`` object of a ``--json`` failure: the error's type, a stable ``condition`` code
+    (a refused share names the rule that failed, e.g. ``expired``; other errors their type, e.g.
+    ``not-found``), the sentence and the exit code."""
+    kind = type(exc).__name__
+    condition = getattr(exc, "condition", None) or re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()
+    data: dict[str, Any] = {"kind": kind, "condition": condition,
+                            "message": str(exc), "exit_code": int(getattr(exc, "exit_code", 1))}
+    field = getattr(exc, "field", None)
+    if isinstance(field, str):
+        data["field"] = field
+    return data
+
+
+def report_failure(exc: Exception, as_json: bool, output: list[Any] | None = None) -> int:
+    """One sentence on stderr; with ``--json`` also one object on stdout. What the command had
+    already produced (an ``audit verify`` report, say) stays in that object beside ``error``."""
+    print(f"contact-vault: {exc}", file=sys.stderr)
+    if as_json:
+        data: dict[str, Any] = {}
+        for item in output or []:
+            if isinstance(item, dict):
+                data.update(item)
+            else:
+                data["output"] = item
+        data["error"] = error_json(exc)
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    return int(getattr(exc, "exit_code", 1))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
