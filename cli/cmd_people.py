@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
+from vault.name_parts import split_full_name
 from vault.people import NewContactPoint, Person, PersonFields
 
 from .context import CliContext
@@ -125,8 +127,12 @@ def describe(person: Person) -> str:
 
 def cmd_person_add(ctx: CliContext) -> int:
     args = ctx.args
+    fields = _fields(args)
+    if args.given_name is None and args.family_name is None:  # vCards need N: split what was typed
+        given, family = split_full_name(args.name)
+        fields = replace(fields, given_name=given, family_name=family)
     with ctx.open_vault() as vault:
-        person = vault.people.add(_fields(args), _points(args), args.tag, region=args.region)
+        person = vault.people.add(fields, _points(args), args.tag, region=args.region)
         ctx.emit(person.to_json(), f"Added {person.full_name} ({person.uuid})")
     return 0
 
@@ -193,7 +199,8 @@ def cmd_resume_add(ctx: CliContext) -> int:
         doc = vault.documents.add_file(args.person, args.file, make_default=not args.not_default)
         note = "" if doc.text_status == "extracted" else f"; text not extracted: {doc.text_error or 'no text'}"
         ctx.emit(doc.to_json(),
-                 f"Stored {doc.file_name} as version {doc.version} ({doc.mime_type}){note}")
+                 f"Stored {doc.file_name} as version {doc.version} ({doc.mime_type}), document id {doc.uuid}"
+                 f"{note}")
     return 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vault import sharing
-from vault.authorisations import METHODS, Authorisation, day
+from vault.authorisations import METHODS, Authorisation, check_new_window, day
 from vault.clock import Clock
 from vault.errors import PackageInvalid, ValidationError
 from vault.recipients import Recipient
@@ -231,6 +231,7 @@ def cmd_authorise(ctx: CliContext) -> int:
         except OSError as exc:
             raise ValidationError("--evidence", f"{a.evidence} cannot be read ({exc.strerror})") from exc
     with ctx.open_vault() as vault:
+        warnings = check_new_window(a.obtained, a.valid_until, vault.now())
         person_id = vault.people.resolve(a.person)
         prepared = vault.documents.prepare(evidence_data, Path(a.evidence).name) if evidence_data else None
         with vault.transaction():
@@ -243,7 +244,10 @@ def cmd_authorise(ctx: CliContext) -> int:
                 recipient=a.recipient, organisation=a.organisation, valid_until=a.valid_until,
                 max_uses=a.max_uses, evidence_document=evidence, evidence_note=a.evidence_note,
             )
-        ctx.emit(auth.to_json(vault.now()), f"Logged authorisation {auth.uuid} for {auth.grantee}")
+        for warning in warnings:
+            ctx.say(f"warning: {warning}")
+        ctx.emit({**auth.to_json(vault.now()), "warnings": warnings},
+                 f"Logged authorisation {auth.uuid} for {auth.grantee}")
     return 0
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .clock import iso_ms, user_instant
+from .clock import iso_ms, parse_iso, user_instant
 from .errors import ShareNotAuthorised, ValidationError
 from .lookup import resolve_id
 
@@ -152,6 +152,30 @@ def to_instant(name: str, value: str | None, *, end_of_day: bool = False) -> str
         return None
     offset = timedelta(days=1) - timedelta(milliseconds=1) if end_of_day else timedelta(0)
     return user_instant(name, str(value), bare_date_offset=offset)
+
+
+#: A new authorisation ending within this many days gets a warning when it is logged.
+SHORT_WINDOW_DAYS = 7
+
+
+def check_new_window(obtained_at: str, valid_until: str | None, now: str) -> list[str]:
+    """Refuse consent logged today that could never allow a share, or claims a date not yet
+    reached; return warnings for a window about to end. (``log`` itself accepts past windows:
+    an import or a record of history may hold them.)"""
+    obtained = to_instant("obtained", obtained_at)
+    if obtained is not None and obtained > now:
+        raise ValidationError("--obtained", f"{day(obtained)} is in the future; log consent once it has "
+                              "been given")
+    until = to_instant("valid until", valid_until, end_of_day=True)
+    if until is None:
+        return []
+    if until <= now:
+        raise ValidationError("--valid-until", f"the window ended on {day(until)}, so this authorisation could "
+                              "never allow a share; ask the person again and log the new dates")
+    soon = iso_ms(parse_iso(now) + timedelta(days=SHORT_WINDOW_DAYS))
+    if until <= soon:
+        return [f"this authorisation ends on {day(until)}, within {SHORT_WINDOW_DAYS} days"]
+    return []
 
 
 def day(instant: str | None) -> str:
@@ -329,7 +353,9 @@ class AuthorisationService:
         policy = conn.execute("SELECT sharing_policy FROM people WHERE id = ?", (person_id,)).fetchone()[0]
         if policy == "locked":
             return Verdict(None, "person-locked", "this person's sharing policy is 'locked'; nothing about them "
-                           "can be shared until it is set to 'on-authorisation'")
+                           "can be shared until it is set to 'on-authorisation' (only if they agree): "
+                           f"contact-vault person edit {self.vault.people.uuid_of(person_id)[:8]} "
+                           "--policy on-authorisation, or Sharing policy in their profile")
         for item in wanted:
             if item.startswith("document:"):
                 row = conn.execute("SELECT shareable, version, role FROM documents WHERE uuid = ?",
