@@ -14,11 +14,13 @@ import sqlcipher3
 
 from vault.errors import ConstraintViolated, VaultDamaged, VaultError
 
-from . import cmd_audit, cmd_contacts, cmd_people, cmd_sharing, cmd_vault
+from . import cmd_audit, cmd_contacts, cmd_manage, cmd_people, cmd_sharing, cmd_vault
 from .context import CliContext
 
 #: Modules that add sub-commands; each has ``register(subparsers, common)``.
 COMMAND_MODULES = [cmd_vault, cmd_people, cmd_audit, cmd_contacts, cmd_sharing]
+#: Modules that add to the groups above (after them, so the groups exist).
+EXTENDING_MODULES = [cmd_manage]
 
 
 class UsageError(Exception):
@@ -58,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-check", action="store_true", help="with no command: check that the desktop app "
                         "can start on this machine, then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMAND_MODULES:
+    for module in [*COMMAND_MODULES, *EXTENDING_MODULES]:
         module.register(sub, common)
     return parser
 

@@ -170,3 +170,118 @@ def test_the_import_report_names_an_unterminated_card(env, tmp_path):
     assert "Zofia Nowak" in line and "(no name)" not in line and "without END:VCARD" in line
     rows = jrun(env, "import", str(path), "--dry-run")["rows"]
     assert rows[4]["name"] == "Zofia Nowak" and rows[4]["outcome"] == "failed"
+
+
+# --- the operations the app had and the command line lacked ----------------------------------
+
+
+def _actions(env, action, person=None):
+    args = ["audit", "list", "--action", action, "--limit", "500"]
+    if person:
+        args += ["--person", person]
+    return jrun(env, *args)["events"]
+
+
+def test_resume_default_remove_and_show(env, tmp_path):
+    person = jrun(env, "person", "add", "--name", "Lars Berg")["id"]
+    first = tmp_path / "first.txt"
+    first.write_text("Lars Berg, platform engineer, Rust and Kubernetes\n")
+    second = tmp_path / "second.txt"
+    second.write_text("Lars Berg, staff engineer\n")
+    v1 = jrun(env, "resume", "add", person, str(first))
+    v2 = jrun(env, "resume", "add", person, str(second))
+    assert [d["is_default"] for d in jrun(env, "resume", "list", person)] == [True, False]
+    made = jrun(env, "resume", "default", v1["id"][:8])
+    assert made["is_default"] is True and made["version"] == 1
+    assert {d["id"]: d["is_default"] for d in jrun(env, "resume", "list", person)} == {v1["id"]: True,
+                                                                                      v2["id"]: False}
+    shown = run(env, "resume", "show", v1["id"])
+    assert "platform engineer" in shown.stdout
+    viewed = _actions(env, "document.viewed", person)
+    assert [e["details"]["document"] for e in viewed] == [v1["id"]]
+    refused = jrun(env, "resume", "remove", v2["id"], code=1)["error"]
+    assert refused["field"] == "--yes"
+    run(env, "resume", "remove", v2["id"], "--yes")
+    assert [d["id"] for d in jrun(env, "resume", "list", person)] == [v1["id"]]
+    assert [e["details"]["document"] for e in _actions(env, "document.removed", person)] == [v2["id"]]
+    assert jrun(env, "resume", "show", v2["id"], code=1)["error"]["kind"] == "NotFound"
+
+
+def test_audit_list_and_show(env, jane):
+    listed = jrun(env, "audit", "list", "--limit", "3")
+    seqs = [e["seq"] for e in listed["events"]]
+    assert len(seqs) == 3 and seqs == sorted(seqs, reverse=True)
+    older = jrun(env, "audit", "list", "--limit", "2", "--before", str(seqs[-1]))["events"]
+    assert [e["seq"] for e in older] == [seqs[-1] - 1, seqs[-1] - 2]
+    created = jrun(env, "audit", "list", "--person", jane, "--action", "person.created")["events"]
+    assert len(created) == 1 and created[0]["subject_name"] == "Jane Doe"
+    one = jrun(env, "audit", "show", str(created[0]["seq"]))
+    assert one["hash"] == created[0]["hash"] and one["action"] == "person.created"
+    human = run(env, "audit", "list", "--person", jane, "--action", "person.created").stdout
+    assert f"#{created[0]['seq']}" in human and "Jane Doe" in human
+    assert jrun(env, "audit", "show", "999999", code=1)["error"]["kind"] == "NotFound"
+    assert jrun(env, "audit", "list", "--action", "no.such", code=1)["error"]["field"] == "action"
+    head = jrun(env, "audit", "list", "--limit", "1")["events"][0]["seq"]
+    assert head == jrun(env, "audit", "list", "--limit", "1")["events"][0]["seq"], "reading added events"
+
+
+def test_recipient_and_organisation_remove_deletes_or_retires(env, tmp_path):
+    spare = jrun(env, "recipient", "add", "Spare Person", "--organisation", "Spare Org")
+    gone = jrun(env, "recipient", "remove", spare["id"])
+    assert gone["outcome"] == "deleted"
+    assert jrun(env, "recipient", "show", spare["id"], code=1)["error"]["kind"] == "NotFound"
+    org = jrun(env, "organisation", "remove", "Spare Org")
+    assert org["outcome"] == "deleted" and "Spare Org" not in [o["name"] for o in jrun(env, "organisation", "list")]
+    assert [e["action"] for e in _actions(env, "recipient.deleted")] == ["recipient.deleted"]
+
+    person = jrun(env, "person", "add", "--name", "Noor Haddad", "--email", "noor@example.org")["id"]
+    carol = jrun(env, "recipient", "add", "Carol Hiring", "--organisation", "Globex")
+    _authorise(env, person, carol["id"], day(0), day(60))
+    retired = jrun(env, "recipient", "remove", carol["id"])
+    assert retired["outcome"] == "retired" and retired["named_by"] == {"authorisations": 1}
+    assert jrun(env, "recipient", "show", carol["id"])["name"] == "Carol Hiring"  # kept for history
+    refused = jrun(env, "share", person, "--recipient", carol["id"], "--fields", "email", "--no-resume",
+                   "--out", str(tmp_path / "c.zip"), code=1)["error"]
+    assert refused["condition"] == "recipient-retired"
+    again = run(env, "authorise", person, "--recipient", carol["id"], "--scope", "email", "--purpose", "x",
+                "--method", "email", "--obtained", day(0), "--valid-until", day(60), code=1)
+    assert "was retired; reinstate it first" in again.stderr
+    org_retired = jrun(env, "organisation", "remove", "Globex")
+    assert org_retired["outcome"] == "retired" and org_retired["named_by"] == {"recipients": 1}
+    jrun(env, "organisation", "reinstate", "Globex")
+    jrun(env, "recipient", "reinstate", carol["id"])
+    jrun(env, "share", person, "--recipient", carol["id"], "--fields", "email", "--no-resume",
+         "--out", str(tmp_path / "c.zip"))
+    actions = {e["action"] for e in jrun(env, "audit", "list", "--limit", "40")["events"]}
+    assert {"recipient.retired", "recipient.reinstated", "organisation.retired", "organisation.reinstated",
+            "organisation.deleted"} <= actions
+
+
+def test_settings_of_the_vault_and_the_app(env):
+    listed = {s["key"]: s for s in jrun(env, "settings", "list")}
+    assert listed["represent-days"]["scope"] == "vault" and listed["idle-lock-minutes"]["value"] == 5
+    assert jrun(env, "settings", "set", "represent-days", "90")["value"] == 90
+    assert jrun(env, "settings", "get", "represent-days")["value"] == 90
+    changed = _actions(env, "settings.changed")
+    assert changed[0]["details"] == {"setting": "sharing.represent_days"}
+    assert jrun(env, "settings", "set", "idle-lock-minutes", "12")["scope"] == "app"
+    assert jrun(env, "settings", "get", "idle-lock-minutes")["value"] == 12
+    error = jrun(env, "settings", "set", "idle-lock-minutes", "-1", code=1)["error"]
+    assert error["kind"] == "ValidationError" and "between 0 and 1440" in error["message"]
+    assert run(env, "settings", "set", "no-such", "1", code=2).stdout == ""
+
+
+def test_the_app_reads_the_idle_lock_the_command_line_set(env, monkeypatch):
+    from cli.cmd_manage import SETTINGS
+    from ui import settings as ui_settings
+
+    run(env, "settings", "set", "idle-lock-minutes", "17")
+    run(env, "settings", "set", "clipboard-seconds", "45")
+    monkeypatch.setenv("CONTACT_VAULT_CONFIG_DIR", env["CONTACT_VAULT_CONFIG_DIR"])
+    prefs = ui_settings.UiSettings()
+    assert (prefs.auto_lock_minutes, prefs.clipboard_seconds) == (17, 45)
+    prefs.theme = "dark"
+    prefs.sync()
+    assert jrun(env, "settings", "get", "idle-lock-minutes")["value"] == 17  # the app's own keys survive
+    assert SETTINGS["idle-lock-minutes"].default == ui_settings.DEFAULT_AUTO_LOCK_MINUTES
+    assert SETTINGS["clipboard-seconds"].default == ui_settings.DEFAULT_CLIPBOARD_SECONDS

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .clock import iso_ms, parse_iso, user_instant
 from .errors import ShareNotAuthorised, ValidationError
 from .lookup import resolve_id
+from .retirement import refuse_if_retired
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -43,6 +44,7 @@ CONDITIONS = (
     "expired",
     "outside-scope",
     "use-limit-reached",
+    "recipient-retired",
 )
 
 
@@ -251,6 +253,9 @@ class AuthorisationService:
             raise ValidationError("recipient", "name either one recipient or one organisation")
         rec_id = self.vault.recipients.resolve(recipient) if recipient is not None else None
         org_id = self.vault.recipients.resolve_organisation(organisation) if organisation is not None else None
+        retired = refuse_if_retired(self.vault, rec_id, org_id) if upstream is None else None
+        if retired:
+            raise ValidationError("recipient" if recipient is not None else "organisation", retired)
         tokens = self.clean_scope(person_id, scope)
         purpose = " ".join(purpose.split())
         if not purpose:
@@ -363,6 +368,9 @@ class AuthorisationService:
                 if not row[0]:
                     return Verdict(None, "document-excluded",
                                    f"{row[2]} version {row[1]} ({item[9:]}) is excluded from sharing")
+        retired = refuse_if_retired(self.vault, rec.id, rec.organisation_id)
+        if retired:
+            return Verdict(None, "recipient-retired", retired)
         fields_wanted = [item for item in wanted if item in FIELDS]
         if fields_wanted:
             person = self.vault.people.get(person_id)
