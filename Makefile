@@ -39,10 +39,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-# The manual page, man/contact-vault.1, from the command definitions (argparse-manpage); the package
-# installs it (share/man/man1) and a test fails when it is out of date.
+# The manual page (man/contact-vault.1, argparse-manpage) and the bash and zsh completion scripts
+# (completion/, shtab), from the command definitions; the package installs them and a test fails
+# when one is out of date.
 man: $(STAMP)
-	$(PY) scripts/make_manpage.py
+	$(PY) scripts/make_cli_files.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py screenshots

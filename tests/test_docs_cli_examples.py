@@ -59,6 +59,8 @@ def run_blocks(blocks: list[str], tmp_path: Path) -> subprocess.CompletedProcess
     shutil.copy(CORPUS / "resumes" / "careerrag__sample-resume.pdf", work / "resume.pdf")
     (work / "consent.eml").write_text("From: jane@example.org\nSubject: consent\n\nYes, send my CV to Acme.\n")
     (work / "new-passphrase.txt").write_text(env["CONTACT_VAULT_PASSPHRASE"])  # re-key to the same one
+    for generated in ("man", "completion"):  # the folder stands in for a checkout
+        (work / generated).symlink_to(ROOT / generated)
     script = "set -euo pipefail\n" + "\n".join(
         f"echo '### block {n}' >&2\n{block}" for n, block in enumerate(blocks, start=1))
     return subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=600)
