@@ -97,13 +97,13 @@ def _authorise(env, person, recipient, obtained, until, code=0, *extra):
 
 def test_authorise_refuses_an_ended_window(env, jane, bob):
     result = _authorise(env, jane, bob, day(-100), day(-1), 1)
-    assert result.stderr.count("\n") == 1 and "--valid-until: the window ended on" in result.stderr
+    assert result.stderr.count("\n") == 1 and "valid until: the window ended on" in result.stderr
     assert jrun(env, "authorisations", jane) == []
 
 
 def test_authorise_refuses_an_obtained_date_in_the_future(env, jane, bob):
     result = _authorise(env, jane, bob, day(3), day(90), 1)
-    assert result.stderr.strip() == f"contact-vault: --obtained: {day(3)} is in the future; log consent once it " \
+    assert result.stderr.strip() == f"contact-vault: obtained: {day(3)} is in the future; log consent once it " \
                                     "has been given"
 
 

@@ -166,13 +166,13 @@ def check_new_window(obtained_at: str, valid_until: str | None, now: str) -> lis
     an import or a record of history may hold them.)"""
     obtained = to_instant("obtained", obtained_at)
     if obtained is not None and obtained > now:
-        raise ValidationError("--obtained", f"{day(obtained)} is in the future; log consent once it has "
+        raise ValidationError("obtained", f"{day(obtained)} is in the future; log consent once it has "
                               "been given")
     until = to_instant("valid until", valid_until, end_of_day=True)
     if until is None:
         return []
     if until <= now:
-        raise ValidationError("--valid-until", f"the window ended on {day(until)}, so this authorisation could "
+        raise ValidationError("valid until", f"the window ended on {day(until)}, so this authorisation could "
                               "never allow a share; ask the person again and log the new dates")
     soon = iso_ms(parse_iso(now) + timedelta(days=SHORT_WINDOW_DAYS))
     if until <= soon:

@@ -1,5 +1,6 @@
-"""document.viewed is written when the app previews a document (issue 22: the action existed
-but nothing wrote it), in the real Documents tab and in its loader."""
+"""The app keeps the rules the command line got in issue 22: document.viewed is written when it
+previews a document (the action existed but nothing wrote it), and an authorisation whose
+window is already over is refused."""
 
 from __future__ import annotations
 
@@ -54,3 +55,33 @@ def test_a_read_only_vault_previews_without_writing(vault_path, template_vault, 
         head = audit.last_event(readonly.conn).seq
         assert "lakehouse" in load_preview(readonly, doc.uuid).text
         assert audit.last_event(readonly.conn).seq == head
+
+
+def test_the_app_refuses_an_authorisation_window_already_over(qtbot, vault, vault_path, template_vault, clock,
+                                                              tmp_path):
+    """The same rule as `contact-vault authorise`, in the app's authorisation dialog."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui.sharing.authorisation_dialog import LogAuthorisationDialog
+    from ui.worker import VaultWorker
+    from vault.config import AppConfig
+
+    person = vault.people.add(PersonFields(full_name="Jane Doe", kind="candidate"), [])
+    vault.recipients.add("Bob Client", organisation="Acme")
+    vault.close()
+    worker = VaultWorker(clock=clock, config=AppConfig(tmp_path / "app-config"))
+    opened: list[object] = []
+    worker.open(vault_path, raw_key=template_vault[1], on_result=opened.append)
+    qtbot.waitUntil(lambda: bool(opened), timeout=WAIT_MS)
+    dialog = LogAuthorisationDialog(worker, person.uuid)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.recipient.count() == 1, timeout=WAIT_MS)
+    dialog.purpose.setText("Staff Engineer at Acme")
+    dialog.obtained.setDate(QDate(2025, 1, 1))
+    dialog.has_end.setChecked(True)
+    dialog.valid_until.setDate(QDate(2025, 6, 30))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: not dialog.message.isHidden(), timeout=WAIT_MS)
+    assert "the window ended on 2025-06-30" in dialog.message.text()
+    worker.shutdown()
