@@ -45,7 +45,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="confirm")
     p.set_defaults(func=cmd_person_delete)
 
-    resume = sub.add_parser("resume", parents=[common], help="add, list or export resumes")
+    resume = sub.add_parser("resume", parents=[common], help="add, list, show, export or remove resumes; choose the default")
     rsub = resume.add_subparsers(dest="resume_command", metavar="ACTION", required=True)
     p = rsub.add_parser("add", parents=[common], help="store a resume for a person")
     p.add_argument("person")
