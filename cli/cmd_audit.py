@@ -22,7 +22,7 @@ from .context import CliContext
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    audit = sub.add_parser("audit", parents=[common], help="the audit trail: verify, export, checkpoint")
+    audit = sub.add_parser("audit", parents=[common], help="the audit trail: list, show, verify, export, checkpoint")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
     p = audit_sub.add_parser(

@@ -10,6 +10,7 @@ from typing import Any
 from vault import contact_points, intake, outreach, vcard_export
 from vault.errors import ValidationError
 from vault.importing import apply_plan, keep_separate, plan_import, read_import_file
+from vault.name_parts import split_full_name
 from vault.people import NewContactPoint, PersonFields
 
 from .context import CliContext
@@ -239,9 +240,10 @@ def cmd_intake(ctx: CliContext) -> int:
                     continue  # a suggestion that does not validate is left out, not fatal
                 points.append(NewContactPoint(kind, value))
         with ctx.open_vault() as vault, vault.transaction():
-            person = vault.people.add(PersonFields(full_name=name, kind=args.kind), points, origin="resume",
-                                      region=args.region, despite_erasure=args.despite_erasure,
-                                      allow_duplicate=args.allow_duplicate)
+            given, family = split_full_name(name)
+            fields = PersonFields(full_name=name, kind=args.kind, given_name=given, family_name=family)
+            person = vault.people.add(fields, points, origin="resume", region=args.region,
+                                      despite_erasure=args.despite_erasure, allow_duplicate=args.allow_duplicate)
             doc = vault.documents.add_bytes(person.id, data, path.name, prepared=prepared)
             result.update({"id": person.uuid, "document": doc.uuid})
             human.append(f"Added {person.full_name} ({person.uuid}) with {doc.file_name}.")

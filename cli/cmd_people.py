@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from vault import contact_points as cp
 from vault.merging import CHOICE_FIELDS, merge_people
+from vault.name_parts import split_full_name
 from vault.people import NewContactPoint, Person, PersonFields, PersonRow
 
 from .context import CliContext
@@ -64,7 +66,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="confirm")
     p.set_defaults(func=cmd_person_delete)
 
-    resume = sub.add_parser("resume", parents=[common], help="add, list or export resumes")
+    resume = sub.add_parser("resume", parents=[common], help="add, list, show, export or remove resumes; choose the default")
     rsub = resume.add_subparsers(dest="resume_command", metavar="ACTION", required=True)
     p = rsub.add_parser("add", parents=[common], help="store a resume for a person")
     p.add_argument("person")
@@ -170,8 +172,12 @@ def describe(person: Person) -> str:
 
 def cmd_person_add(ctx: CliContext) -> int:
     args = ctx.args
+    fields = _fields(args)
+    if args.given_name is None and args.family_name is None:  # vCards need N: split what was typed
+        given, family = split_full_name(args.name)
+        fields = replace(fields, given_name=given, family_name=family)
     with ctx.open_vault() as vault:
-        person = vault.people.add(_fields(args), _points(args), args.tag, region=args.region,
+        person = vault.people.add(fields, _points(args), args.tag, region=args.region,
                                   despite_erasure=args.despite_erasure, allow_duplicate=args.allow_duplicate)
         ctx.emit(person.to_json(), f"Added {person.full_name} ({person.uuid})")
     return 0
@@ -260,7 +266,8 @@ def cmd_resume_add(ctx: CliContext) -> int:
         doc = vault.documents.add_file(args.person, args.file, make_default=not args.not_default)
         note = "" if doc.text_status == "extracted" else f"; text not extracted: {doc.text_error or 'no text'}"
         ctx.emit(doc.to_json(),
-                 f"Stored {doc.file_name} as version {doc.version} ({doc.mime_type}){note}")
+                 f"Stored {doc.file_name} as version {doc.version} ({doc.mime_type}), document id {doc.uuid}"
+                 f"{note}")
     return 0
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from vault import sharing
-from vault.authorisations import METHODS, Authorisation, day
+from vault.authorisations import METHODS, Authorisation, check_new_window, day
 from vault.clock import Clock
 from vault.errors import PackageInvalid, ValidationError
 from vault.recipients import Recipient
@@ -236,6 +235,7 @@ def cmd_authorise(ctx: CliContext) -> int:
         except OSError as exc:
             raise ValidationError("--evidence", f"{a.evidence} cannot be read ({exc.strerror})") from exc
     with ctx.open_vault() as vault:
+        warnings = check_new_window(a.obtained, a.valid_until, vault.now())
         person_id = vault.people.resolve(a.person)
         prepared = vault.documents.prepare(evidence_data, Path(a.evidence).name) if evidence_data else None
         with vault.transaction():
@@ -248,7 +248,10 @@ def cmd_authorise(ctx: CliContext) -> int:
                 recipient=a.recipient, organisation=a.organisation, valid_until=a.valid_until,
                 max_uses=a.max_uses, evidence_document=evidence, evidence_note=a.evidence_note,
             )
-        ctx.emit(auth.to_json(vault.now()), f"Logged authorisation {auth.uuid} for {auth.grantee}")
+        for warning in warnings:
+            ctx.say(f"warning: {warning}")
+        ctx.emit({**auth.to_json(vault.now()), "warnings": warnings},
+                 f"Logged authorisation {auth.uuid} for {auth.grantee}")
     return 0
 
 
@@ -318,8 +321,7 @@ def cmd_verify(ctx: CliContext) -> int:
                                     now=Clock().now_iso())
     ctx.emit(report.to_json(), report.summary())
     if not report.ok:
-        print(f"contact-vault: {PackageInvalid(report.problems[0])}", file=sys.stderr)
-        return 1
+        raise PackageInvalid(report.problems[0])
     return 0
 
 

@@ -22,6 +22,9 @@ class CliContext:
         self.json: bool = bool(getattr(args, "json", False))
         self.vault_path: Path = paths.resolve_vault_path(getattr(args, "vault", None))
         self.config = AppConfig()
+        #: With ``--json``, what ``emit`` produced: printed when the command ends, or merged into
+        #: the error object when it fails, so stdout always holds exactly one JSON document.
+        self._output: list[Any] = []
 
     # --- passphrases ------------------------------------------------------------------------
 
@@ -70,9 +73,18 @@ class CliContext:
 
     def emit(self, data: Any, human: str | None = None) -> None:
         if self.json:
-            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+            self._output.append(data)
         elif human is not None:
             print(human)
+
+    def take_output(self) -> list[Any]:
+        """What ``emit`` held back in JSON mode (and forget it)."""
+        output, self._output = self._output, []
+        return output
+
+    def flush(self) -> None:
+        for data in self.take_output():
+            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
     def say(self, text: str) -> None:
         """Human-only progress and notes (stderr in JSON mode so stdout stays parseable)."""

@@ -1,9 +1,12 @@
-"""``contact-vault`` sub-commands. Errors become one line on stderr; exit 0 done, 1 refused, 2 usage."""
+"""``contact-vault`` sub-commands. Errors become one line on stderr (and, with ``--json``, one JSON
+object on stdout); exit 0 done, 1 refused, 2 usage."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -16,6 +19,11 @@ from .context import CliContext
 
 #: Modules that add sub-commands; each has ``register(subparsers, common)``.
 COMMAND_MODULES = ["cmd_vault", "cmd_people", "cmd_audit", "cmd_contacts", "cmd_sharing"]
+#: Modules that add to the groups above (after them, so the groups exist; a group that is not
+#: loaded is skipped) and own a few commands of their own.
+EXTENDING_MODULES = ["cmd_manage"]
+#: The commands cmd_manage extends or owns: only these (or the full parser) load it.
+EXTENDED = frozenset({"resume", "audit", "recipient", "organisation", "settings"})
 #: Each sub-command and the module that registers it: a command imports only its own module
 #: (importing all five, with the keyring, packages and exports behind them, cost every command
 #: 0.14 s). ``--help``, no command or an unknown one import them all.
@@ -27,14 +35,22 @@ COMMANDS: dict[str, str] = {
                     "cmd_contacts"),
     **dict.fromkeys(("recipient", "organisation", "authorise", "revoke", "authorisations", "resume-sharing",
                      "share", "shares", "verify", "import-package", "intro"), "cmd_sharing"),
+    "settings": "cmd_manage",
 }
 #: Global options that take a value (the word after them is not the command).
 _VALUE_OPTIONS = ("--vault", "--passphrase-file")
 
 
+class UsageError(Exception):
+    """Bad command-line syntax (exit 2); raised by the parser so ``run`` can report it like any error."""
+
+    exit_code = 2
+    condition = "usage"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # usage errors: one line, exit 2
-        self.exit(2, f"contact-vault: usage: {message} (see 'contact-vault --help')\n")
+        raise UsageError(f"usage: {message} (see 'contact-vault --help')")
 
 
 def _global_options(defaults: bool) -> argparse.ArgumentParser:
@@ -68,7 +84,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser for ``argv``: with the sub-commands of its command's module only, when it names
     a known command; with every sub-command otherwise (or when ``argv`` is None)."""
     word = command_word(argv) if argv is not None else None
-    modules = [COMMANDS[word]] if word in COMMANDS else COMMAND_MODULES
+    if word in COMMANDS:
+        modules = [COMMANDS[word], *(EXTENDING_MODULES if word in EXTENDED else [])]
+    else:
+        modules = [*COMMAND_MODULES, *EXTENDING_MODULES]
+    modules = list(dict.fromkeys(modules))
     common = _global_options(defaults=False)
     parser = _Parser(
         prog="contact-vault",
@@ -87,32 +107,81 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str]) -> int:
+    argv = list(argv)
     parser = build_parser(argv)
-    args = parser.parse_args(list(argv))
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return report_failure(exc, "--json" in argv)
     handler: Callable[[CliContext], int | None] | None = getattr(args, "func", None)
     if handler is None:
         parser.print_usage(sys.stderr)
         return 2
     ctx = CliContext(args)
     try:
-        return int(handler(ctx) or 0)
+        code = int(handler(ctx) or 0)
     except VaultError as exc:
-        print(f"contact-vault: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return report_failure(exc, ctx.json, ctx.take_output())
     except sqlcipher3.IntegrityError as exc:  # a schema rule said no: bad input, never "damaged"
-        print(f"contact-vault: {ConstraintViolated(str(exc))}", file=sys.stderr)
-        return 1
+        return report_failure(ConstraintViolated(str(exc)), ctx.json, ctx.take_output())
     except sqlcipher3.DatabaseError as exc:
-        print(f"contact-vault: {VaultDamaged(str(ctx.vault_path), str(exc))}", file=sys.stderr)
-        return 1
+        return report_failure(VaultDamaged(str(ctx.vault_path), str(exc)), ctx.json, ctx.take_output())
     except KeyboardInterrupt:
-        print("contact-vault: interrupted; nothing half-written was kept.", file=sys.stderr)
-        return 1
+        return report_failure(Interrupted(), ctx.json, ctx.take_output())
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        print(f"contact-vault: {exc.strerror or exc} ({exc.filename or 'file'}).", file=sys.stderr)
-        return 1
+        return report_failure(FileProblem(exc), ctx.json, ctx.take_output())
+    except Exception as exc:  # a bug: the traceback stays on stderr, a script still gets JSON
+        if ctx.json:
+            print(json.dumps({"error": {**error_json(exc), "kind": "InternalError",
+                                        "condition": "internal-error"}}, indent=2, default=str))
+        raise
+    ctx.flush()
+    return code
+
+
+class Interrupted(VaultError):
+    def __init__(self) -> None:
+        super().__init__("interrupted; nothing half-written was kept.")
+
+
+class FileProblem(VaultError):
+    """An operating-system error on a file the command read or wrote."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(f"{exc.strerror or exc} ({exc.filename or 'file'}).")
+        self.errno = exc.errno
+
+
+def error_json(exc: Exception) -> dict[str, Any]:
+    """The ``error`` object of a ``--json`` failure: the error's type, a stable ``condition`` code
+    (a refused share names the rule that failed, e.g. ``expired``; other errors their type, e.g.
+    ``not-found``), the sentence and the exit code."""
+    kind = type(exc).__name__
+    condition = getattr(exc, "condition", None) or re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()
+    data: dict[str, Any] = {"kind": kind, "condition": condition,
+                            "message": str(exc), "exit_code": int(getattr(exc, "exit_code", 1))}
+    field = getattr(exc, "field", None)
+    if isinstance(field, str):
+        data["field"] = field
+    return data
+
+
+def report_failure(exc: Exception, as_json: bool, output: list[Any] | None = None) -> int:
+    """One sentence on stderr; with ``--json`` also one object on stdout. What the command had
+    already produced (an ``audit verify`` report, say) stays in that object beside ``error``."""
+    print(f"contact-vault: {exc}", file=sys.stderr)
+    if as_json:
+        data: dict[str, Any] = {}
+        for item in output or []:
+            if isinstance(item, dict):
+                data.update(item)
+            else:
+                data["output"] = item
+        data["error"] = error_json(exc)
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    return int(getattr(exc, "exit_code", 1))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,7 +48,8 @@ class PreviewData:
 
 
 def load_preview(vault: Vault, document_uuid: str) -> PreviewData:
-    doc = vault.documents.get(document_uuid)
+    """The bytes or text to show; opening a document for reading is audited (document.viewed)."""
+    doc = vault.documents.record_view(document_uuid)
     if doc.mime_type == "application/pdf":
         return PreviewData(doc, vault.documents.data(doc.id), "")
     return PreviewData(doc, b"", vault.documents.text(doc.id))

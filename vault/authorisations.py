@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from .clock import iso_ms, user_instant
+from .clock import iso_ms, parse_iso, user_instant
 from .errors import ShareNotAuthorised, ValidationError
 from .lookup import resolve_id
+from .retirement import refuse_if_retired
 
 if TYPE_CHECKING:
     from .store import Vault
@@ -43,6 +44,7 @@ CONDITIONS = (
     "expired",
     "outside-scope",
     "use-limit-reached",
+    "recipient-retired",
 )
 
 
@@ -154,6 +156,30 @@ def to_instant(name: str, value: str | None, *, end_of_day: bool = False) -> str
     return user_instant(name, str(value), bare_date_offset=offset)
 
 
+#: A new authorisation ending within this many days gets a warning when it is logged.
+SHORT_WINDOW_DAYS = 7
+
+
+def check_new_window(obtained_at: str, valid_until: str | None, now: str) -> list[str]:
+    """Refuse consent logged today that could never allow a share, or claims a date not yet
+    reached; return warnings for a window about to end. (``log`` itself accepts past windows:
+    an import or a record of history may hold them.)"""
+    obtained = to_instant("obtained", obtained_at)
+    if obtained is not None and obtained > now:
+        raise ValidationError("obtained", f"{day(obtained)} is in the future; log consent once it has "
+                              "been given")
+    until = to_instant("valid until", valid_until, end_of_day=True)
+    if until is None:
+        return []
+    if until <= now:
+        raise ValidationError("valid until", f"the window ended on {day(until)}, so this authorisation could "
+                              "never allow a share; ask the person again and log the new dates")
+    soon = iso_ms(parse_iso(now) + timedelta(days=SHORT_WINDOW_DAYS))
+    if until <= soon:
+        return [f"this authorisation ends on {day(until)}, within {SHORT_WINDOW_DAYS} days"]
+    return []
+
+
 def day(instant: str | None) -> str:
     """The date part, for human sentences."""
     return instant[:10] if instant else "no end date"
@@ -227,6 +253,9 @@ class AuthorisationService:
             raise ValidationError("recipient", "name either one recipient or one organisation")
         rec_id = self.vault.recipients.resolve(recipient) if recipient is not None else None
         org_id = self.vault.recipients.resolve_organisation(organisation) if organisation is not None else None
+        retired = refuse_if_retired(self.vault, rec_id, org_id) if upstream is None else None
+        if retired:
+            raise ValidationError("recipient" if recipient is not None else "organisation", retired)
         tokens = self.clean_scope(person_id, scope)
         purpose = " ".join(purpose.split())
         if not purpose:
@@ -329,7 +358,9 @@ class AuthorisationService:
         policy = conn.execute("SELECT sharing_policy FROM people WHERE id = ?", (person_id,)).fetchone()[0]
         if policy == "locked":
             return Verdict(None, "person-locked", "this person's sharing policy is 'locked'; nothing about them "
-                           "can be shared until it is set to 'on-authorisation'")
+                           "can be shared until it is set to 'on-authorisation' (only if they agree): "
+                           f"contact-vault person edit {self.vault.people.uuid_of(person_id)[:8]} "
+                           "--policy on-authorisation, or Sharing policy in their profile")
         for item in wanted:
             if item.startswith("document:"):
                 row = conn.execute("SELECT shareable, version, role FROM documents WHERE uuid = ?",
@@ -337,6 +368,9 @@ class AuthorisationService:
                 if not row[0]:
                     return Verdict(None, "document-excluded",
                                    f"{row[2]} version {row[1]} ({item[9:]}) is excluded from sharing")
+        retired = refuse_if_retired(self.vault, rec.id, rec.organisation_id)
+        if retired:
+            return Verdict(None, "recipient-retired", retired)
         fields_wanted = [item for item in wanted if item in FIELDS]
         if fields_wanted:
             subject = self.vault.people.get(person_id)

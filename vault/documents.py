@@ -226,6 +226,16 @@ class DocumentService:
                               {"document": doc.uuid})
             self.vault.search.reindex_person(doc.person_id)
 
+    def record_view(self, ident: str | int) -> Document:
+        """Audit that a document was opened for reading (the app's preview, ``resume show``).
+        A vault opened read-only cannot take the event; the viewer still works there."""
+        doc = self.get(ident)
+        if not self.vault.readonly:
+            with self.vault.transaction():
+                self.vault.record("document.viewed", "person", self.vault.people.uuid_of(doc.person_id),
+                                  {"document": doc.uuid})
+        return doc
+
     def export(self, ident: str | int, destination: str | os.PathLike[str]) -> Path:
         """Write a plaintext copy where the user asked (explicit and audited)."""
         doc = self.get(ident)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ui.field_errors import error_label
 from ui.notifier import notifier
 from ui.worker import VaultWorker
-from vault.authorisations import FIELDS, METHODS, Authorisation
+from vault.authorisations import FIELDS, METHODS, Authorisation, check_new_window
 from vault.errors import ValidationError, VaultError
 from vault.recipients import Organisation, Recipient
 from vault.store import Vault
@@ -169,6 +169,7 @@ class LogAuthorisationDialog(QDialog):
         evidence = self.evidence_path
 
         def log(v: Vault) -> Authorisation:
+            check_new_window(obtained, until, v.now())  # no window already over, no consent from the future
             # Reading, sniffing and extracting the evidence file happen here, on the worker.
             evidence_data, prepared = None, None
             if evidence is not None:

@@ -64,6 +64,7 @@ MISSING = {
     "no-shareable-value": "a value that may leave: every one of this kind is marked do-not-contact or came from an "
                           "old document (Profile tab).",
     "person-locked": "the person's sharing policy is 'locked'. Change it in their profile only if they agree.",
+    "recipient-retired": "a recipient in use: this one was retired (contact-vault recipient reinstate).",
 }
 
 
@@ -246,7 +247,7 @@ class AuthorisationPage(QWizardPage):
                 self.status.setText(f"This share is not authorised: {verdict.message}.\n\nWhat is missing: {hint} "
                                     "There is no other way to share.")
                 self.log_button.setVisible(verdict.condition not in ("person-locked", "document-excluded",
-                                                                     "no-shareable-value"))
+                                                                     "no-shareable-value", "recipient-retired"))
             self.completeChanged.emit()
 
         def failed(error: VaultError) -> None:

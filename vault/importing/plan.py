@@ -382,6 +382,7 @@ def _plan(vault: Vault, data: bytes, file_name: str, *, fmt: str | None, mapping
         by_index[item.index] = row
         if item.record is None:
             row.reason = item.error
+            row.name = item.name
             continue
         row.name = item.record.full_name or item.record.organisation
         try:

@@ -57,6 +57,8 @@ class ParsedItem:
     record: SourceRecord | None
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: A card that failed but whose FN line was read: the report names it instead of "(no name)".
+    name: str = ""
 
 
 @dataclass

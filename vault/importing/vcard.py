@@ -89,7 +89,8 @@ def parse_vcards(data: bytes) -> ParsedFile:
         elif marker == b"BEGIN:VCARD":
             card_no += 1
             add(ParsedItem(card_no, f"card {card_no}", None,
-                           f"starting at line {start} has no END:VCARD before the next card; it was not read"))
+                           f"starting at line {start} has no END:VCARD before the next card; it was not read",
+                           name=formatted_name(current)))
             current, start = [], number
         else:
             current.append(raw)
@@ -98,13 +99,29 @@ def parse_vcards(data: bytes) -> ParsedFile:
     if current is not None:
         card_no += 1
         add(ParsedItem(card_no, f"card {card_no}", None,
-                       f"starting at line {start} ends without END:VCARD (file cut short?); it was not read"))
+                       f"starting at line {start} ends without END:VCARD (file cut short?); it was not read",
+                       name=formatted_name(current)))
     elif stray_start is not None:
         card_no += 1
         add(ParsedItem(card_no, f"card {card_no}", None,
                        f"text from line {stray_start} is outside any BEGIN:VCARD … END:VCARD; it was not read"))
     notes = [] if items else ["the file holds no vCard (no BEGIN:VCARD line)"]
     return ParsedFile("vcard", items, encoding, notes)
+
+
+def formatted_name(lines: list[bytes]) -> str:
+    """The FN of a card that cannot be imported, for the report only (never stored)."""
+    for index, raw in enumerate(lines[:200]):
+        head, sep, value = raw.partition(b":")
+        if not sep or head.split(b";")[0].rpartition(b".")[2].strip().upper() != b"FN":
+            continue
+        for more in lines[index + 1:index + 20]:  # folded continuation lines
+            if more[:1] not in (b" ", b"\t"):
+                break
+            value += more[1:]
+        text = value.decode("utf-8", errors="replace").replace("\\,", ",").replace("\\;", ";")
+        return " ".join(text.replace("\\\\", "\\").split())[:200]
+    return ""
 
 
 def _card_item(card_no: int, lines: list[bytes], start: int) -> ParsedItem:
