@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import sqlcipher3
 
 from vault.errors import ConstraintViolated, VaultDamaged, VaultError
+from vault.name_check import visible_lines
 
 from . import cmd_audit, cmd_contacts, cmd_people, cmd_sharing, cmd_vault
 from .context import CliContext
@@ -63,7 +64,7 @@ def run(argv: Sequence[str]) -> int:
     try:
         return int(handler(ctx) or 0)
     except VaultError as exc:
-        print(f"contact-vault: {exc}", file=sys.stderr)
+        print(f"contact-vault: {visible_lines(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except sqlcipher3.IntegrityError as exc:  # a schema rule said no: bad input, never "damaged"
         print(f"contact-vault: {ConstraintViolated(str(exc))}", file=sys.stderr)

@@ -12,7 +12,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from vault.sharing import ImportResult, ShareResult, VerifyReport, import_package, verify_package
+from vault.errors import SenderUntrusted
+from vault.sharing import (
+    ImportResult,
+    ShareResult,
+    VerifyReport,
+    import_package,
+    trust_from_vault,
+    verify_package,
+)
 
 from .authorisations_tab import AuthorisationsTab
 from .expiring_view import ExpiringView
@@ -23,6 +31,7 @@ from .shares_tab import SharesTab
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
+    from vault.store import Vault
 
 __all__ = ["ShareWizard", "install"]
 
@@ -59,6 +68,7 @@ class SharingUi:
         self.verify_action.triggered.connect(lambda _c=False: self.choose_package(self.verify_package_file))
         window.add_menu_action("Tools", self.verify_action)
         self.last_message = ""
+        self.trust_box: QMessageBox | None = None
         window.register_clearable(self)
         actions = (self.share_action, self.recipients_action, self.intros_action, self.import_action,
                    self.verify_action)
@@ -100,23 +110,63 @@ class SharingUi:
             if path:
                 then(path)
 
-    def import_package_file(self, path: str) -> None:
-        """Verify (signature first) and import; the person arrives locked with the upstream consent."""
+    def import_package_file(self, path: str, trust_fingerprint: str | None = None) -> None:
+        """Verify (signature first) and import; the person arrives locked with the upstream consent.
+        A key this vault does not trust yet is shown with its fingerprint and trusted only if the
+        user says so (``ask_trust``)."""
 
-        def done(result: ImportResult) -> None:
+        def run(v: Vault) -> ImportResult | SenderUntrusted:
+            try:
+                return import_package(v, path, trust_fingerprint=trust_fingerprint)
+            except SenderUntrusted as untrusted:
+                return untrusted
+
+        def done(result: ImportResult | SenderUntrusted) -> None:
+            if isinstance(result, SenderUntrusted):
+                self.ask_trust(path, result)
+                return
             self.window.worker.notify_changed(result.person_id)
             self.window.workspace.show_person(result.person_id)
+            trusted = f" The key {result.sender_fingerprint} is now trusted for the sender." if trust_fingerprint \
+                else ""
             self._tell(QMessageBox.Icon.Information, "Package imported: the person's sharing is locked, with the "
-                       f"sender's authorisation {result.authorisation_id} attached.")
+                       f"sender's authorisation {result.authorisation_id} attached (their consent for the sender "
+                       f"to share with you).{trusted}")
 
-        self.window.run_with_progress("Verifying and importing the package…",
-                                      lambda v: import_package(v, path), done)
+        self.window.run_with_progress("Verifying and importing the package…", run, done)
+
+    def ask_trust(self, path: str, untrusted: SenderUntrusted) -> None:
+        """Show the key's fingerprint and ask whether to trust it; only Yes imports."""
+        groups = " ".join(untrusted.fingerprint[i:i + 4] for i in range(0, len(untrusted.fingerprint), 4))
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Trust this sender?",
+            f"This package says it comes from {untrusted.claimed}.\n\nIt is signed with the key\n\n{groups}\n\n"
+            "which this vault does not trust yet. Anyone can make a package that says this. Call or meet the "
+            "sender, using contact details you already had (not ones from the package), and compare the "
+            "fingerprint with theirs.\n\nTrust this key for this sender and import?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: object) -> None:
+            self.trust_box = None
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                self.import_package_file(path, untrusted.fingerprint)
+            else:
+                self._tell(QMessageBox.Icon.Information, "Not imported: the sender's key was not trusted.")
+
+        box.buttonClicked.connect(answered)
+        self.trust_box = box
+        self.last_message = box.text()
+        box.open()
 
     def verify_package_file(self, path: str) -> None:
         def done(report: VerifyReport) -> None:
-            self._tell(QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning, report.summary())
+            self._tell(QMessageBox.Icon.Information if report.ok and report.sender_verified
+                       else QMessageBox.Icon.Warning, report.summary())
 
-        self.window.run_with_progress("Verifying the package…", lambda v: verify_package(path, now=v.now()), done)
+        self.window.run_with_progress("Verifying the package…",
+                                      lambda v: trust_from_vault(v, verify_package(path, now=v.now())), done)
 
     def _tell(self, kind: QMessageBox.Icon, text: str) -> None:
         self.last_message = text
