@@ -422,7 +422,8 @@ class AuthorisationService:
             # Only an explicit move extends an organisation-wide consent to a newcomer; an edit made
             # after the consent was logged does not (docs/design.md §2 rule 2).
             joined = self.vault.recipients.membership(rec_id)
-            if joined is not None and joined[2] == "edited" and joined[1] > auth.created_at:
+            # (At the same instant the edit counts as later: the safe reading of a tie.)
+            if joined is not None and joined[2] == "edited" and joined[1] >= auth.created_at:
                 failures.append(("other-organisation",
                                  f"{ident} covers {auth.organisation_name}, and {rec_label} was put into it by an "
                                  f"edit on {day(joined[1])}, after it was logged; an edit does not extend anyone's "
