@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import rfc8785
 
-from tests.conftest import CLI, FIXED_NOW, PASSPHRASE, cli_env
+from tests.conftest import CLI, CORPUS, FIXED_NOW, PASSPHRASE, cli_env
 from tests.test_package_import import receiver, receiver_template, snapshot  # noqa: F401 (fixtures)
 from tests.test_package_verify import make_package
 from vault import sharing
@@ -296,3 +296,37 @@ def test_cli_refuses_a_misaddressed_package_naming_who_it_was_for(vault, third, 
     assert "it was made for Bob Client (Acme) <bob@acme.example>, not for this vault's owner" in done.stderr
     with Vault.open(third.path, PASSPHRASE, config=AppConfig(tmp_path / "c4")) as again:
         no_change(before, snapshot(again), unlocks=2)
+
+
+# --- what leaves: stamps, cover sheets and vCards never carry hidden characters ------------------
+
+
+def test_hidden_characters_in_stored_names_are_written_out_on_everything_that_leaves(vault, tmp_path):
+    """A vault from before this check may hold such names (typed ones are refused now): the stamp,
+    the cover sheet and the card show them as <U+…>, so none reads differently from the record."""
+    import io
+
+    from pypdf import PdfReader
+
+    from vault.people import NewContactPoint, PersonFields
+    from vault.vcard_export import render
+
+    vault.recipients.add("Bob Client", email="bob@acme.example", organisation="Acme")
+    with vault.transaction() as conn:  # as an older version could have stored it
+        conn.execute("UPDATE recipients SET name = 'Bob \u202etneilC' WHERE name = 'Bob Client'")
+    person = vault.people.add(PersonFields(full_name="Jane\u200b Doe"), [NewContactPoint("email", "j@example.com")])
+    doc = vault.documents.add_file(person.id, CORPUS / "resumes" / "rendercv__John_Doe_HarvardTheme_CV.pdf")
+    bob = vault.recipients.list()[0].uuid
+    vault.authorisations.log(person.id, recipient=bob, scope=["resume", "email"], purpose="Role \u202eX",
+                             method="email", obtained_at="2026-01-15")
+    result = sharing.build_share(vault, person.id, bob, [f"document:{doc.uuid}", "email"], tmp_path / "p.zip")
+    with zipfile.ZipFile(result.path) as archive:
+        cover = archive.read("authorisation.pdf")
+        stamped = archive.read("rendercv__John_Doe_HarvardTheme_CV.pdf")
+        card = archive.read("contact.vcf").decode()
+    cover_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(cover)).pages)
+    stamp_text = PdfReader(io.BytesIO(stamped)).pages[0].extract_text()
+    for text in (cover_text, stamp_text, card, render([vault.people.get(person.id)]).decode()):
+        assert "\u202e" not in text and "\u200b" not in text
+    assert "Bob <U+202E>tneilC" in cover_text.replace("\n", " ") and "<U+202E>" in stamp_text
+    assert "Jane<U+200B> Doe" in card
