@@ -15,6 +15,7 @@ move, or an edit) is kept in ``recipient_memberships`` for the share check.
 
 from __future__ import annotations
 
+import builtins
 import uuid as uuidlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -289,7 +290,7 @@ class RecipientService:
         found = [r for r in self.list() if same_name(r.name, name)]
         return found[0] if len(found) == 1 else None
 
-    def lookalikes(self, name: str) -> list[Recipient]:
+    def lookalikes(self, name: str) -> builtins.list[Recipient]:
         """Current recipients whose name can be mistaken for ``name`` without being the same name."""
         return [r for r in self.list() if looks_like(name, r.name)]
 
