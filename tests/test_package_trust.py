@@ -22,7 +22,7 @@ from tests.test_package_verify import make_package
 from vault import sharing
 from vault.clock import FixedClock
 from vault.config import AppConfig
-from vault.errors import PackageInvalid, PackageMisaddressed, SenderUntrusted
+from vault.errors import PackageInvalid, PackageMisaddressed, SenderUntrusted, ValidationError
 from vault.identity import OwnerKey
 from vault.store import Vault
 
@@ -314,7 +314,11 @@ def test_hidden_characters_in_stored_names_are_written_out_on_everything_that_le
     vault.recipients.add("Bob Client", email="bob@acme.example", organisation="Acme")
     with vault.transaction() as conn:  # as an older version could have stored it
         conn.execute("UPDATE recipients SET name = 'Bob \u202etneilC' WHERE name = 'Bob Client'")
-    person = vault.people.add(PersonFields(full_name="Jane\u200b Doe"), [NewContactPoint("email", "j@example.com")])
+    person = vault.people.add(PersonFields(full_name="Jane Doe"), [NewContactPoint("email", "j@example.com")])
+    with pytest.raises(ValidationError, match="invisible"):
+        vault.people.update(person.id, PersonFields(full_name="Jane\u200b Doe"))  # typed: refused
+    with vault.transaction() as conn:
+        conn.execute("UPDATE people SET full_name = 'Jane\u200b Doe' WHERE id = ?", (person.id,))
     doc = vault.documents.add_file(person.id, CORPUS / "resumes" / "rendercv__John_Doe_HarvardTheme_CV.pdf")
     bob = vault.recipients.list()[0].uuid
     vault.authorisations.log(person.id, recipient=bob, scope=["resume", "email"], purpose="Role \u202eX",

@@ -232,3 +232,16 @@ def test_cli_edit_into_globex_does_not_extend_its_consent(cli_vault, tmp_path):
     assert run(env, "recipient", "move", "Eve Example", "--organisation", "Globex").returncode == 1  # already there
     frozen = run(env, "organisation", "edit", "Globex", "--name", "Rival Staffing")
     assert frozen.returncode == 1 and "Globex is named by 1 authorisation(s)" in frozen.stderr
+
+
+def test_cli_refuses_hidden_and_lookalike_names_in_one_sentence(cli_vault):
+    vault, env = cli_vault
+    vault.recipients.add("Rita Recruiter", email="rita@northwind.example")
+    vault.close()
+    for args, words in ((("recipient", "add", "R\u0456ta Recruiter"), "looks like Rita Recruiter (no key on file)"),
+                        (("recipient", "add", "Rita\u202eRecruiter"), "text-direction characters (U+202E)"),
+                        (("person", "add", "--name", "Jane\u200b Doe"), "invisible or text-direction characters")):
+        done = run(env, *args)
+        assert done.returncode == 1 and words in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert "\u202e" not in done.stderr and "\u200b" not in done.stderr
