@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--name")
     _recipient_options(p)
     p.set_defaults(func=cmd_recipient_edit)
+    p = rsub.add_parser("supersede", parents=[common],
+                        help="record a change of name, e-mail or firm as a new record (the old one stays)")
+    p.add_argument("recipient", help="id prefix, exact name or e-mail")
+    p.add_argument("--name")
+    _recipient_options(p)
+    p.set_defaults(func=cmd_recipient_supersede)
+    p = rsub.add_parser("move", parents=[common],
+                        help="record that a recipient now works at another organisation (audited)")
+    p.add_argument("recipient", help="id prefix, exact name or e-mail")
+    p.add_argument("--organisation", metavar="ORG", required=True, help="created when new; '' for none")
+    p.set_defaults(func=cmd_recipient_move)
     p = rsub.add_parser("list", parents=[common], help="list recipients")
     p.add_argument("--organisation", metavar="ORG")
+    p.add_argument("--all", action="store_true", help="include superseded records")
     p.set_defaults(func=cmd_recipient_list)
     p = rsub.add_parser("show", parents=[common], help="show one recipient")
     p.add_argument("recipient")
@@ -46,6 +59,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--website")
     p.add_argument("--notes")
     p.set_defaults(func=cmd_organisation_edit)
+    p = osub.add_parser("supersede", parents=[common], help="record a renamed firm as a new organisation")
+    p.add_argument("organisation")
+    p.add_argument("--name", required=True)
+    p.add_argument("--website")
+    p.set_defaults(func=cmd_organisation_supersede)
     p = osub.add_parser("list", parents=[common], help="list organisations")
     p.set_defaults(func=cmd_organisation_list)
 
@@ -103,7 +121,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("import-package", parents=[common], help="import a received share package")
     p.add_argument("file")
-    p.add_argument("--sender-key", metavar="KEY", help="the sender's minisign public key (file or base64)")
+    trust = p.add_mutually_exclusive_group()
+    trust.add_argument("--sender-key", metavar="KEY", help="the sender's minisign public key (file or base64), "
+                       "as they gave it to you")
+    trust.add_argument("--trust-fingerprint", metavar="FPR", help="trust the package's key, after comparing this "
+                       "fingerprint with the sender by another channel")
     p.add_argument("--despite-erasure", action="store_true",
                    help="the person was erased on request and asked to come back: add them (audited)")
     p.add_argument("--allow-duplicate", action="store_true",
@@ -147,12 +169,15 @@ def _key_text(value: str | None) -> str | None:
 
 def _describe_recipient(r: Recipient) -> str:
     lines = [f"{r.name}  id {r.uuid}"]
+    if r.superseded_by:
+        lines.append(f"  superseded by {r.superseded_by} (kept for the authorisations and shares naming it)")
     if r.organisation:
         lines.append(f"  organisation: {r.organisation}")
     if r.email:
         lines.append(f"  e-mail: {r.email}")
     if r.public_key:
         lines.append(f"  public key: {r.public_key}")
+        lines.append(f"  fingerprint: {r.fingerprint}")
     if r.notes:
         lines.append(f"  notes: {r.notes}")
     return "\n".join(lines)
@@ -185,12 +210,33 @@ def cmd_recipient_edit(ctx: CliContext) -> int:
     return 0
 
 
+def cmd_recipient_supersede(ctx: CliContext) -> int:
+    a = ctx.args
+    with ctx.open_vault() as vault:
+        r = vault.recipients.supersede(a.recipient, name=a.name, email=a.email, organisation=a.organisation,
+                                       public_key=_key_text(a.public_key), notes=a.notes)
+        ctx.emit(r.to_json(), f"Added recipient {r.label} ({r.uuid}), superseding the old record, which stays for "
+                 "the authorisations and shares that name it")
+    return 0
+
+
+def cmd_recipient_move(ctx: CliContext) -> int:
+    a = ctx.args
+    with ctx.open_vault() as vault:
+        before = vault.recipients.get(a.recipient)
+        r = vault.recipients.move(before.id, a.organisation)
+        how = "as a new record superseding the old one" if r.uuid != before.uuid else "(audited)"
+        ctx.emit(r.to_json(), f"Recorded that {r.name} is now at {r.organisation or 'no organisation'} {how}")
+    return 0
+
+
 def cmd_recipient_list(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        rows = vault.recipients.list(ctx.args.organisation)
+        rows = vault.recipients.list(ctx.args.organisation, include_superseded=ctx.args.all)
         ctx.emit([r.to_json() for r in rows],
                  "\n".join(f"{r.uuid[:8]}  {r.name:30.30}  {r.organisation:24.24}  {r.email}"
-                           f"{'  [key]' if r.public_key else ''}" for r in rows) or "No recipients.")
+                           f"{'  [key ' + r.fingerprint[:8] + ']' if r.public_key else ''}"
+                           f"{'  [superseded]' if r.superseded_by else ''}" for r in rows) or "No recipients.")
     return 0
 
 
@@ -213,6 +259,14 @@ def cmd_organisation_edit(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         org = vault.recipients.update_organisation(a.organisation, name=a.name, website=a.website, notes=a.notes)
         ctx.emit(org.to_json(), f"Updated organisation {org.name}")
+    return 0
+
+
+def cmd_organisation_supersede(ctx: CliContext) -> int:
+    a = ctx.args
+    with ctx.open_vault() as vault:
+        org = vault.recipients.supersede_organisation(a.organisation, name=a.name, website=a.website)
+        ctx.emit(org.to_json(), f"Added organisation {org.name} ({org.uuid}), superseding the old record")
     return 0
 
 
@@ -322,18 +376,26 @@ def cmd_verify(ctx: CliContext) -> int:
     ctx.emit(report.to_json(), report.summary())
     if not report.ok:
         raise PackageInvalid(report.problems[0])
+    if not report.sender_verified:
+        print(f"contact-vault: Not verified: {report.unverified_sentence}.", file=sys.stderr)
+        return 1
     return 0
 
 
 def cmd_import(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         result = sharing.import_package(vault, ctx.args.file, sender_key=_key_text(ctx.args.sender_key),
+                                        trust_fingerprint=ctx.args.trust_fingerprint,
                                         despite_erasure=ctx.args.despite_erasure,
                                         allow_duplicate=ctx.args.allow_duplicate)
         person = vault.people.get(result.person_id)
+        sender = vault.recipients.get(result.sender_recipient_id)
+        pinned = (f"\nTrusted key {result.sender_fingerprint} for {sender.label} from now on"
+                  if result.key_pinned or ctx.args.sender_key or ctx.args.trust_fingerprint else "")
         ctx.emit(result.to_json(),
-                 f"Imported {person.full_name} ({person.uuid}) from package {result.package_id}; sharing is "
-                 f"locked, upstream authorisation {result.authorisation_id} attached")
+                 f"Imported {person.full_name} ({person.uuid}) from package {result.package_id}, sent by "
+                 f"{sender.label}; sharing is locked, upstream authorisation {result.authorisation_id} attached "
+                 f"(their consent for {sender.name} to share with you){pinned}")
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from vault import paths
 from vault.config import AppConfig
 from vault.errors import ValidationError, WrongPassphrase
+from vault.name_check import json_safe, visible_lines
 from vault.store import Vault
 
 
@@ -72,10 +73,12 @@ class CliContext:
     # --- output -----------------------------------------------------------------------------
 
     def emit(self, data: Any, human: str | None = None) -> None:
+        # Names from outside (a package's sender, an old record) never reach the terminal with
+        # characters that hide or reorder text (vault/name_check.py).
         if self.json:
             self._output.append(data)
         elif human is not None:
-            print(human)
+            print(visible_lines(human))
 
     def take_output(self) -> list[Any]:
         """What ``emit`` held back in JSON mode (and forget it)."""
@@ -84,7 +87,7 @@ class CliContext:
 
     def flush(self) -> None:
         for data in self.take_output():
-            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+            print(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
     def say(self, text: str) -> None:
         """Human-only progress and notes (stderr in JSON mode so stdout stays parseable)."""

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import sqlcipher3
 
 from vault.errors import ConstraintViolated, VaultDamaged, VaultError
+from vault.name_check import json_safe, visible_lines
 
 from .context import CliContext
 
@@ -171,7 +172,7 @@ def error_json(exc: Exception) -> dict[str, Any]:
 def report_failure(exc: Exception, as_json: bool, output: list[Any] | None = None) -> int:
     """One sentence on stderr; with ``--json`` also one object on stdout. What the command had
     already produced (an ``audit verify`` report, say) stays in that object beside ``error``."""
-    print(f"contact-vault: {exc}", file=sys.stderr)
+    print(f"contact-vault: {visible_lines(str(exc))}", file=sys.stderr)
     if as_json:
         data: dict[str, Any] = {}
         for item in output or []:
@@ -180,7 +181,7 @@ def report_failure(exc: Exception, as_json: bool, output: list[Any] | None = Non
             else:
                 data["output"] = item
         data["error"] = error_json(exc)
-        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        print(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
     return int(getattr(exc, "exit_code", 1))
 
 

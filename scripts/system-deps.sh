@@ -21,6 +21,8 @@ have_lib libxcb-image.so.0  || need+=(libxcb-image0)
 command -v minisign >/dev/null || need+=(minisign)
 # The command-line examples of the docs keep ids with jq (tests/test_docs_cli_examples.py runs them).
 command -v jq >/dev/null || need+=(jq)
+# PyICU (lookalike names, vault/name_check.py) compiles against ICU's headers.
+pkg-config --exists icu-uc 2>/dev/null || need+=(libicu-dev pkg-config)
 # Share stamps draw names in any script: DejaVu for Latin, Greek and Cyrillic, Droid Sans
 # Fallback for Chinese and Japanese, Nanum Gothic for Korean (TrueType faces reportlab embeds).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)

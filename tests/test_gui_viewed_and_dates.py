@@ -4,14 +4,14 @@ window is already over is refused."""
 
 from __future__ import annotations
 
-from conftest import CORPUS
+from conftest import corpus_file
 from test_gui_app import WAIT_MS, add_person_by_dialog, make_window, unlock_by_key  # noqa: F401 (fixture)
 
 from vault.audit import chain as audit
 from vault.people import PersonFields
 from vault.store import Vault
 
-RESUME = CORPUS / "resumes" / "careerrag__sample-resume.docx"
+RESUME = corpus_file("resumes/careerrag__sample-resume.docx")
 
 
 def _viewed(conn) -> list[str]:

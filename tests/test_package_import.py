@@ -28,7 +28,7 @@ def receiver_template(tmp_path_factory) -> tuple[Path, bytes]:
     """A second vault with its own owner key (the recipient's), created once."""
     folder = tmp_path_factory.mktemp("receiver")
     path = folder / "receiver.cvault"
-    with Vault.create(path, PASSPHRASE, owner_name="Bob Client", organisation="Acme",
+    with Vault.create(path, PASSPHRASE, owner_name="Bob Client", organisation="Acme", email="bob@acme.example",
                       clock=FixedClock(FIXED_NOW), config=AppConfig(folder / "config")) as created:
         key = created.raw_key
     return path, key
@@ -55,7 +55,7 @@ def snapshot(vault: Vault) -> dict[str, int]:
 
 
 def test_import_arrives_locked_with_the_upstream_authorisation_and_sender(vault, receiver, good):
-    result = sharing.import_package(receiver, good)
+    result = sharing.import_package(receiver, good, trust_fingerprint=vault.owner.identity.fingerprint)
     person = receiver.people.get(result.person_id)
     assert person.full_name == "Jane Q. Doe" and person.sharing_policy == "locked"
     assert person.origin == f"package:{result.package_id}"
@@ -68,6 +68,8 @@ def test_import_arrives_locked_with_the_upstream_authorisation_and_sender(vault,
     assert sender.name == "Rita Recruiter" and sender.organisation == "Northwind Talent"
     (auth,) = receiver.authorisations.for_person(person.id)
     assert auth.method == "upstream" and auth.recipient_id == sender.id
+    # Shown as what it is: the person's consent for the sender to share with this vault's owner.
+    assert auth.grantee.startswith("you, from Rita Recruiter (Northwind Talent)")
     assert auth.scope == ("resume", "email", "phone")
     assert auth.to_json()["upstream"]["package_id"] == result.package_id
     assert auth.evidence_document_uuid == docs["evidence"].uuid
@@ -211,14 +213,21 @@ def test_a_package_claiming_a_known_sender_but_signed_by_another_key_is_refused(
     from vault.identity import OwnerKey
 
     private, _ = OwnerKey.generate()
-    receiver.recipients.add("Rita Recruiter", public_key=OwnerKey(private).public.minisign_public_key_file())
+    rita = receiver.recipients.add("Rita Recruiter", public_key=OwnerKey(private).public.minisign_public_key_file())
     before = snapshot(receiver)
-    with pytest.raises(PackageInvalid, match="signed with a different key than the one on file"):
+    fingerprint = vault.owner.identity.fingerprint
+    with pytest.raises(PackageInvalid, match=f"signed with key {fingerprint}, not the key on file"):
         sharing.import_package(receiver, good)
+    # Even a key the user gives never replaces the one on file as a side effect of an import.
+    with pytest.raises(PackageInvalid, match="not the key on file"):
+        sharing.import_package(receiver, good, sender_key=vault.owner.identity.minisign_public_key_file())
     assert snapshot(receiver) == before
-    # The user confirmed the new key out of band: importing with it is allowed.
-    result = sharing.import_package(receiver, good, sender_key=vault.owner.identity.minisign_public_key_file())
-    assert receiver.recipients.get(result.sender_recipient_id).public_key == vault.owner.identity.minisign_base64()
+    # The user confirmed Rita's new key out of band and recorded it (audited, old and new): now it imports.
+    receiver.recipients.update(rita.uuid, public_key=vault.owner.identity.minisign_public_key_file())
+    changed = audit.query_events(receiver.conn, actions=["recipient.updated"])[0]
+    assert changed.details["changes"]["key"] == [OwnerKey(private).public.fingerprint, fingerprint]
+    result = sharing.import_package(receiver, good)
+    assert result.sender_recipient_id == rita.uuid and not result.key_pinned
 
 
 def test_a_sender_is_matched_by_its_exact_name_only(receiver):

@@ -90,12 +90,15 @@ def test_every_flipped_byte_of_every_file_is_caught_and_named(built, vault, tmp_
 def test_cli_verify_names_the_flipped_file(built, vault, tmp_path):
     path, entries = built
     env = cli_env(tmp_path / "unused.cvault", tmp_path / "config")
-    good = subprocess.run([*CLI, "verify", str(path)], env=env, capture_output=True, text=True, timeout=60)
+    key = vault.owner.identity.minisign_base64()
+    good = subprocess.run([*CLI, "verify", str(path), "--sender-key", key], env=env, capture_output=True, text=True,
+                          timeout=60)
     assert good.returncode == 0, good.stderr
     assert "VALID" in good.stdout and "Jane Q. Doe" in good.stdout
     for name, data in entries.items():
         bad = rewrite(path, tmp_path / f"bad-{name}.zip", {name: flip(data, len(data) // 2)})
-        done = subprocess.run([*CLI, "verify", str(bad)], env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([*CLI, "verify", str(bad), "--sender-key", key], env=env, capture_output=True,
+                              text=True, timeout=60)
         assert done.returncode == 1, name
         assert name in done.stderr and done.stderr.startswith("contact-vault: The package is not valid: "), \
             done.stderr

@@ -124,7 +124,7 @@ def test_core_gates_cover_merge_update_and_file_import(erased: Vault) -> None:
 @pytest.fixture
 def receiver(tmp_path: Path) -> Vault:
     path = tmp_path / "receiver.cvault"
-    with Vault.create(path, PASSPHRASE, owner_name="Bob Client", organisation="Acme",
+    with Vault.create(path, PASSPHRASE, owner_name="Bob Client", organisation="Acme", email="bob@acme.example",
                       clock=FixedClock(FIXED_NOW), config=AppConfig(tmp_path / "rconfig")) as created:
         key = created.raw_key
     opened = Vault.open(path, raw_key=key, clock=FixedClock(FIXED_NOW), config=AppConfig(tmp_path / "rconfig"))
@@ -140,7 +140,8 @@ def test_package_import_refuses_an_erased_person_and_any_replay(vault: Vault, re
     second = sharing.build_share(vault, jane.id, "Bob Client", ["email", "phone"], tmp_path / "second.zip")
     plain = sharing.build_share(vault, jane.id, "Bob Client", ["email"], tmp_path / "third.zip")
 
-    imported = sharing.import_package(receiver, first.path)
+    # The first package comes with the sender's key, given by the sender; it is kept for the rest.
+    imported = sharing.import_package(receiver, first.path, sender_key=vault.owner.identity.minisign_base64())
     receiver.privacy.erase(imported.person_id)  # without --suppress: the package id still may not replay
     with pytest.raises(PackageInvalid, match="already imported"):
         sharing.import_package(receiver, first.path)
@@ -180,7 +181,7 @@ def test_package_import_refuses_a_person_already_held_unless_allowed(vault: Vaul
     first = make_package(vault, tmp_path / "first.zip")
     jane = vault.people.get(vault.people.list_ids()[0])
     second = sharing.build_share(vault, jane.id, "Bob Client", ["email"], tmp_path / "second.zip")
-    held = sharing.import_package(receiver, first.path)
+    held = sharing.import_package(receiver, first.path, sender_key=vault.owner.identity.minisign_base64())
     with pytest.raises(DuplicatePerson) as caught:
         sharing.import_package(receiver, second.path)
     assert caught.value.person_uuid == held.person_id

@@ -195,16 +195,24 @@ def test_share_wizard_warns_when_a_duplicate_record_was_sent(qtbot, notifier, va
     assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # a warning, never a refusal
     wizard.reject()
 
-    # Package import of someone erased on request asks first; declining imports nothing.
-    with_package = tmp_path / "first.zip"
+    # Package import of someone erased on request asks first; declining imports nothing. The
+    # package comes from another recruiter (Sam), addressed to this vault's owner (Rita).
+    with_package = tmp_path / "from-sam.zip"
+    with Vault.create(tmp_path / "sam.cvault", "sam's own passphrase, long enough", owner_name="Sam Sender",
+                      email="sam@sender.example", clock=clock, config=AppConfig(tmp_path / "sam")) as sam:
+        sam.recipients.add("Rita Recruiter", email="rita@northwind.example")
+        jane = sam.people.add(PersonFields(full_name="Jane Doe"), [NewContactPoint("email", "jane@example.com")])
+        sam.authorisations.log(jane.id, recipient="Rita Recruiter", scope=["email"], purpose="Role",
+                               method="email", obtained_at="2026-02-01")
+        sharing.build_share(sam, jane.id, "Rita Recruiter", ["email"], with_package)
     done: list[object] = []
     worker.call(lambda v: v.privacy.erase(first.uuid, suppress=True), done.append, context=worker)
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
     worker.call(lambda v: v.privacy.erase(second.uuid, suppress=True), done.append, context=worker)
     qtbot.waitUntil(lambda: len(done) == 2, timeout=WAIT_MS)
-    notifier.answer(False)
+    notifier.answer(True, False)  # trust Sam's key (fingerprint compared), then: not back on request
     window.sharing.import_package_file(str(with_package))
-    qtbot.waitUntil(lambda: bool(notifier.questions) and notifier.questions[-1] == "Erased on request", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: notifier.questions[-2:] == ["Trust this sender?", "Erased on request"], timeout=WAIT_MS)
     assert run_on_worker(qtbot, window, lambda v: v.people.count()) == 0
     window.close()
 

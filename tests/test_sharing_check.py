@@ -48,6 +48,8 @@ SCENARIOS = [
     Scenario("do_not_contact", "no-shareable-value", "has no email that may be shared"),
     Scenario("used_up", "use-limit-reached", "allowed 1 share(s) and all have been used"),
     Scenario("locked", "person-locked", "sharing policy is 'locked'"),
+    # The authorisation names one resume version; the share asks for another one.
+    Scenario("other_document", "outside-scope", "but not document"),
 ]
 
 
@@ -97,6 +99,10 @@ def build_world(vault: Vault, out_dir: Path) -> dict[str, Scenario]:
         elif sc.name == "locked":
             vault.authorisations.log(person.id, recipient="Bob Client", **base)
             vault.people.set_sharing_policy(person.id, "locked")
+        elif sc.name == "other_document":
+            newer = vault.documents.add_file(person.id, OLD_RESUME)
+            vault.authorisations.log(person.id, recipient="Bob Client", **{**base, "scope": [f"document:{doc.uuid}"]})
+            items = (f"document:{newer.uuid}",)
         elif sc.name == "ok":
             vault.authorisations.log(person.id, organisation="Acme", **base)
         world[sc.name] = Scenario(sc.name, sc.condition, sc.words, person.uuid, sc.recipient, items)

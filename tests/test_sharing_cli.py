@@ -66,10 +66,11 @@ def jrun(env: dict[str, str], *args: str, check: bool = False) -> subprocess.Com
     return run(env, *args, "--json", check=check)
 
 
-def _new_vault(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
+def _new_vault(tmp_path: Path, name: str, *, org: str = "", email: str = "") -> tuple[Path, dict[str, str]]:
     path = tmp_path / f"{name}.cvault"
     env = cli_env(path, tmp_path / f"{name}-config")
-    run(env, "init", "--name", name, "--org", f"{name} Recruiting", check=True)
+    run(env, "init", "--name", name, "--org", org or f"{name} Recruiting", *(["--email", email] if email else []),
+        check=True)
     return path, env
 
 
@@ -147,9 +148,13 @@ def test_cli_package_passes_stock_minisign_and_sha256sum_and_the_whole_flow(tmp_
     pending = json.loads(jrun(env, "intro", "list", "--status", "pending", check=True).stdout)
     assert [r["id"] for r in pending] == [req["id"]]
 
-    # Import into a second vault: the person arrives locked with the upstream authorisation.
-    _, env2 = _new_vault(tmp_path, "Other")
-    imported = json.loads(jrun(env2, "import-package", str(out), check=True).stdout)
+    # Import into Bob's own vault, trusting Rita's key after comparing its fingerprint: the person
+    # arrives locked with the upstream authorisation.
+    _, env2 = _new_vault(tmp_path, "Bob Client", org="Acme", email="bob@acme.example")
+    untrusted = run(env2, "import-package", str(out))
+    assert untrusted.returncode == 1 and ident["fingerprint"] in untrusted.stderr
+    imported = json.loads(jrun(env2, "import-package", str(out), "--trust-fingerprint", ident["fingerprint"],
+                               check=True).stdout)
     shown = json.loads(jrun(env2, "person", "show", imported["id"][:8], check=True).stdout)
     assert shown["sharing_policy"] == "locked"
     assert {(p["kind"], p["source"]) for p in shown["contact_points"]} == {("email", "package")}

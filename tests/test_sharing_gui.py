@@ -269,11 +269,13 @@ def test_share_action_warns_about_the_represent_window_before_and_after_saving(
     window.sharing.verify_package_file(str(tmp_path / "second.zip"))
     qtbot.waitUntil(lambda: "VALID" in notifier.last_message, timeout=WAIT_MS)
     assert "NOT VALID" not in notifier.last_message
+    # Importing it here is refused: the package was made for Bob, not for this vault's owner.
     window.sharing.import_package_file(str(tmp_path / "second.zip"))
-    qtbot.waitUntil(lambda: notifier.last_message.startswith("Package imported"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "made for Bob Client (Acme) <bob@acme.example>" in notifier.last_error,
+                    timeout=WAIT_MS)
     imported: list[list[object]] = []
     worker.call(lambda v: v.conn.execute("SELECT sharing_policy FROM people WHERE origin LIKE 'package:%'")
                 .fetchall(), imported.append, context=None)
     qtbot.waitUntil(lambda: bool(imported), timeout=WAIT_MS)
-    assert imported[0] == [("locked",)]
+    assert imported[0] == []
     window.close()

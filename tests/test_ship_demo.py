@@ -3,6 +3,7 @@ be able to see is really there, written through the real services, and the vault
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -123,7 +124,11 @@ def test_cli_check_verify_and_stock_minisign_accept_the_demo(demo: DemoVault, tm
     proc = subprocess.run([*CLI, "check"], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     amara = next(p for p in demo.packages if "amara" in p.name)
-    proc = subprocess.run([*CLI, "verify", str(amara)], env=env, capture_output=True, text=True, timeout=120)
+    # Checked against the demo owner's own key (the key inside the package alone proves nothing).
+    ident = subprocess.run([*CLI, "identity", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    key = json.loads(ident.stdout)["public_key"]
+    proc = subprocess.run([*CLI, "verify", str(amara), "--sender-key", key], env=env, capture_output=True,
+                          text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     if shutil.which("minisign"):
         folder = tmp_path / "unpacked"

@@ -80,6 +80,12 @@ class Authorisation:
     @property
     def grantee(self) -> str:
         """Who may receive, in words."""
+        if self.method == "upstream":
+            # Received with a package: the person's consent for the sender to share with this vault's
+            # owner, not consent for anyone here to share onward.
+            sender = f"{self.recipient_name} ({self.organisation_name})" if self.organisation_name \
+                else self.recipient_name
+            return f"you, from {sender} (the person's consent for {sender} to share with you)"
         if self.recipient_id is not None:
             return f"{self.recipient_name} ({self.organisation_name})" if self.organisation_name else self.recipient_name
         return f"anyone at {self.organisation_name}"
@@ -253,6 +259,7 @@ class AuthorisationService:
             raise ValidationError("recipient", "name either one recipient or one organisation")
         rec_id = self.vault.recipients.resolve(recipient) if recipient is not None else None
         org_id = self.vault.recipients.resolve_organisation(organisation) if organisation is not None else None
+        self._refuse_superseded(rec_id, org_id, upstream is not None)
         retired = refuse_if_retired(self.vault, rec_id, org_id) if upstream is None else None
         if retired:
             raise ValidationError("recipient" if recipient is not None else "organisation", retired)
@@ -303,6 +310,16 @@ class AuthorisationService:
             if upstream is None:
                 self.vault.introductions.on_authorisation(person_id, auth_row_id, rec_id, org_id)
         return self.get(auth_uuid)
+
+    def _refuse_superseded(self, rec_id: int | None, org_id: int | None, upstream: bool) -> None:
+        """New consent names a party as it is now, never a record kept only for the history."""
+        table, row_id = ("recipients", rec_id) if rec_id is not None else ("organisations", org_id)
+        row = self.vault.conn.execute(
+            f"SELECT t.name, n.name FROM {table} t JOIN {table} n ON n.id = t.superseded_by WHERE t.id = ?",
+            (row_id,)).fetchone()
+        if row is not None and not upstream:
+            raise ValidationError("recipient" if rec_id is not None else "organisation",
+                                  f"{row[0]} was superseded by a newer record ({row[1]}); name that one")
 
     def revoke(self, ident: str | int, reason: str) -> Authorisation:
         auth = self.get(ident)
@@ -435,6 +452,17 @@ class AuthorisationService:
         if auth.organisation_id is not None and auth.organisation_id != rec_org_id:
             failures.append(("other-organisation",
                              f"{ident} covers {auth.organisation_name}, and {rec_label} is not part of it"))
+        elif auth.organisation_id is not None:
+            # Only an explicit move extends an organisation-wide consent to a newcomer; an edit made
+            # after the consent was logged does not (docs/design.md §2 rule 2).
+            joined = self.vault.recipients.membership(rec_id)
+            # (At the same instant the edit counts as later: the safe reading of a tie.)
+            if joined is not None and joined[2] == "edited" and joined[1] >= auth.created_at:
+                failures.append(("other-organisation",
+                                 f"{ident} covers {auth.organisation_name}, and {rec_label} was put into it by an "
+                                 f"edit on {day(joined[1])}, after it was logged; an edit does not extend anyone's "
+                                 "consent. If they now work there, record the move (recipient move), which is "
+                                 "audited"))
         if auth.revoked_at:
             failures.append(("revoked", f"{ident} was revoked on {day(auth.revoked_at)} ({auth.revoked_reason})"))
         if when < auth.obtained_at:

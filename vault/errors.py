@@ -198,6 +198,39 @@ class PackageInvalid(VaultError):
         self.reason = reason
 
 
+class PartyFrozen(VaultError):
+    """A recipient or organisation named by an authorisation or share cannot be edited in place."""
+
+    def __init__(self, kind: str, name: str, named_by: str, what: str) -> None:
+        super().__init__(
+            f"{name} is named by {named_by}, so its {what} cannot change: the person agreed to share with "
+            f"{name} as recorded. If the {kind} changed, record it as a new {kind} that supersedes this one "
+            "(the old record stays for the history).")
+        self.kind = kind
+        self.name = name
+
+
+class SenderUntrusted(PackageInvalid):
+    """A correctly signed package whose key this vault has not been told to trust."""
+
+    def __init__(self, claimed: str, fingerprint: str) -> None:
+        super().__init__(
+            f"it says it comes from {claimed} and is signed with key {fingerprint}, which this vault does not "
+            "trust yet. Compare that fingerprint with the sender by another channel (phone, in person), then "
+            f"import with --trust-fingerprint {fingerprint}, or give their key with --sender-key FILE")
+        self.claimed = claimed
+        self.fingerprint = fingerprint
+
+
+class PackageMisaddressed(PackageInvalid):
+    """A package made for someone else: importing it would take consent given to another party."""
+
+    def __init__(self, addressee: str, owner: str) -> None:
+        super().__init__(f"it was made for {addressee}, not for this vault's owner ({owner}); the person agreed "
+                         "to share with them only. Send it back to the sender")
+        self.addressee = addressee
+
+
 # --- audit and import -----------------------------------------------------------------------
 
 

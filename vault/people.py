@@ -18,6 +18,7 @@ from . import audit
 from . import contact_points as cp
 from .errors import DuplicatePerson, NotFound, ValidationError
 from .lookup import resolve_id
+from .name_check import unsafe_characters
 from .suppression import admit
 
 if TYPE_CHECKING:
@@ -162,6 +163,17 @@ def _check_date(name: str, value: str | None) -> str | None:
         raise ValidationError(name, f"'{value}' is not a date (use YYYY-MM-DD)") from exc
 
 
+_NAME_FIELDS = ("full_name", "given_name", "family_name")
+
+
+def _refuse_hidden(field: str, value: str) -> None:
+    """A name with bidi controls or invisible characters can read as another one (cover sheets,
+    vCards, the terminal): refused on every way in (vault/name_check.py)."""
+    bad = unsafe_characters(value)
+    if bad:
+        raise ValidationError(field, f"contains invisible or text-direction characters ({', '.join(bad)})")
+
+
 def _clean(values: PersonFields, *, creating: bool) -> dict[str, Any]:
     """Validate every given field; the error names the field that is wrong."""
     out: dict[str, Any] = {}
@@ -175,6 +187,8 @@ def _clean(values: PersonFields, *, creating: bool) -> dict[str, Any]:
                 raise ValidationError(f.name, f"is longer than {MAX_TEXT[f.name]} characters")
             if "\x00" in value:
                 raise ValidationError(f.name, "contains a NUL character")
+            if f.name in _NAME_FIELDS:
+                _refuse_hidden(f.name, value)
         out[f.name] = value
     if creating or "full_name" in out:
         if not out.get("full_name", "").strip():

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 #: Tables whose rows name a recipient or an organisation, with the column that does.
 _REFERENCES = {
     "recipient": (("authorisations", "recipient_id"), ("shares", "recipient_id"),
-                  ("intro_requests", "recipient_id")),
+                  ("intro_requests", "recipient_id"), ("recipients", "superseded_by")),
     "organisation": (("recipients", "organisation_id"), ("authorisations", "organisation_id"),
-                     ("shares", "organisation_id")),
+                     ("shares", "organisation_id"), ("organisations", "superseded_by")),
 }
 _TABLE = {"recipient": "recipients", "organisation": "organisations"}
 
@@ -90,6 +90,9 @@ def remove(vault: Vault, kind: str, ident: str | int) -> Removal:
                 conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (_key(kind, uuid), vault.now()))
                 vault.record(f"{kind}.retired", kind, uuid, {"named_by": sorted(uses)})
             return Removal(kind, uuid, name, "retired", uses)
+        # Membership history matters only to authorisations naming the organisation, and none does.
+        column = "recipient_id" if kind == "recipient" else "organisation_id"
+        conn.execute(f"DELETE FROM recipient_memberships WHERE {column} = ?", (row_id,))
         conn.execute(f"DELETE FROM {_TABLE[kind]} WHERE id = ?", (row_id,))
         conn.execute("DELETE FROM settings WHERE key = ?", (_key(kind, uuid),))
         vault.record(f"{kind}.deleted", kind, uuid, {})

@@ -343,6 +343,67 @@ def migration_2(conn: Connection, path: str) -> None:
         conn.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
 
 
+MIGRATION_3_SQL = r"""
+-- Who an authorisation names is fixed when it is logged (docs/design.md §2 rule 2): a recipient or
+-- organisation that changes is a new record, and the old one points at it.
+ALTER TABLE recipients ADD COLUMN superseded_by INTEGER REFERENCES recipients(id);
+ALTER TABLE organisations ADD COLUMN superseded_by INTEGER REFERENCES organisations(id);
+
+-- Which organisation a recipient belonged to, since when, and how they got there: 'created' (added
+-- there), 'moved' (the explicit, audited move) or 'edited' (a correction, which never extends an
+-- organisation-wide authorisation logged before it).
+CREATE TABLE recipient_memberships (
+    id              INTEGER PRIMARY KEY,
+    recipient_id    INTEGER NOT NULL REFERENCES recipients(id),
+    organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+    since           TEXT NOT NULL,
+    until           TEXT,
+    how             TEXT NOT NULL CHECK (how = 'created' OR how = 'moved' OR how = 'edited')
+);
+CREATE INDEX recipient_memberships_recipient ON recipient_memberships(recipient_id, since);
+
+CREATE TRIGGER recipients_frozen BEFORE UPDATE OF name, email, organisation_id ON recipients
+WHEN (NEW.name IS NOT OLD.name OR NEW.email IS NOT OLD.email OR NEW.organisation_id IS NOT OLD.organisation_id)
+  AND (EXISTS (SELECT 1 FROM authorisations WHERE recipient_id = OLD.id)
+       OR EXISTS (SELECT 1 FROM shares WHERE recipient_id = OLD.id))
+BEGIN
+    SELECT RAISE(ABORT, 'a recipient named by an authorisation or share is frozen');
+END;
+
+CREATE TRIGGER organisations_frozen BEFORE UPDATE OF name ON organisations
+WHEN NEW.name IS NOT OLD.name
+  AND (EXISTS (SELECT 1 FROM authorisations WHERE organisation_id = OLD.id)
+       OR EXISTS (SELECT 1 FROM shares WHERE organisation_id = OLD.id)
+       OR EXISTS (SELECT 1 FROM recipients r WHERE r.organisation_id = OLD.id
+                  AND (EXISTS (SELECT 1 FROM authorisations a WHERE a.recipient_id = r.id)
+                       OR EXISTS (SELECT 1 FROM shares s WHERE s.recipient_id = r.id))))
+BEGIN
+    SELECT RAISE(ABORT, 'an organisation named by an authorisation or share is frozen');
+END;
+"""
+
+
+def migration_3(conn: Connection, path: str) -> None:
+    """Frozen parties: supersession columns, membership history and the triggers above.
+
+    Each recipient's current organisation becomes its first membership. When the audit trail shows
+    the organisation was set by an edit (``recipient.updated`` naming ``organisation_id``), the
+    membership starts at that edit and counts as 'edited', so an organisation-wide authorisation
+    logged before it no longer covers a recipient moved in under it.
+    """
+    for statement in split_sql(MIGRATION_3_SQL):
+        conn.execute(statement)
+    edited = dict(conn.execute(
+        "SELECT subject_id, max(at) FROM audit WHERE action = 'recipient.updated' "
+        "AND details LIKE '%\"organisation_id\"%' GROUP BY subject_id").fetchall())
+    rows = conn.execute("SELECT id, uuid, organisation_id, created_at FROM recipients "
+                        "WHERE organisation_id IS NOT NULL").fetchall()
+    conn.executemany(
+        "INSERT INTO recipient_memberships (recipient_id, organisation_id, since, how) VALUES (?, ?, ?, ?)",
+        [(rid, org, edited.get(uuid, created), "edited" if uuid in edited else "created")
+         for rid, uuid, org, created in rows])
+
+
 #: Issue 14: package ids are remembered apart from the people they brought (a replayed package
 #: is refused even after its person was erased), and a merge of two people may move the older
 #: record's authorisations to the kept one. The immutability trigger allows exactly that move,
@@ -421,7 +482,8 @@ def split_sql(script: str) -> list[str]:
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, MIGRATION_1),
     (2, migration_2),
-    (4, MIGRATION_4),  # 3 and 5 belong to other changes; each number is applied once, in order
+    (3, migration_3),
+    (4, MIGRATION_4),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -140,6 +140,10 @@ class Vault:
         owner_name = owner_name.strip()
         if not owner_name:
             raise ValidationError("name", "the owner's name is required")
+        from .name_check import clean_name
+
+        # The owner's name and firm sign every package: nothing hidden or reordered in them.
+        owner_name, organisation = clean_name("name", owner_name), clean_name("organisation", organisation)
         if email:
             from .contact_points import normalise_email
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from .atomic import staged_file
 from .errors import ValidationError
+from .name_check import visible_lines
 from .people import Person
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ VERSIONS = {"vcard4": "4.0", "vcard3": "3.0"}
 
 
 def escape(text: str) -> str:
+    # Bidi controls and invisible characters are written visibly: a card never shows a name that
+    # reads differently from the record (vault/name_check.py).
+    text = visible_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
     return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n"))
 

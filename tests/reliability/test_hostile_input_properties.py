@@ -93,7 +93,9 @@ def good_package(tmp_path_factory, template_vault) -> tuple[bytes, str]:
     try:
         person = vault.people.add(PersonFields(full_name="Packaged Person"),
                                   [NewContactPoint("email", "packaged@example.org")])
-        vault.recipients.add("Prop Recipient", email="prop@client.example")
+        # Addressed to the receiving vault's owner (the same template key), so the import gets as far as the bytes.
+        vault.recipients.add("Prop Recipient", email="prop@client.example",
+                             public_key=vault.owner.identity.minisign_base64())
         from tests.helpers.docs_factory import make_pdf
 
         doc = vault.documents.add_bytes(person.uuid, make_pdf(["Resume of Packaged Person"], pages=2), "cv.pdf")

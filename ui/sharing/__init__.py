@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 
-from vault.errors import DuplicatePerson, SuppressedPerson, VaultError
-from vault.sharing import ImportResult, ShareResult, VerifyReport, import_package, verify_package
+from vault.errors import DuplicatePerson, SenderUntrusted, SuppressedPerson, VaultError
+from vault.sharing import (
+    ImportResult,
+    ShareResult,
+    VerifyReport,
+    import_package,
+    trust_from_vault,
+    verify_package,
+)
 
 from .authorisations_tab import AuthorisationsTab
 from .common import notifier
@@ -23,6 +30,7 @@ from .shares_tab import SharesTab
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
+    from vault.store import Vault
 
 __all__ = ["ShareWizard", "install"]
 
@@ -96,47 +104,77 @@ class SharingUi:
             if path:
                 then(path)
 
-    def import_package_file(self, path: str, *, despite_erasure: bool = False, allow_duplicate: bool = False) -> None:
+    def import_package_file(self, path: str, trust_fingerprint: str | None = None, *, despite_erasure: bool = False,
+                            allow_duplicate: bool = False) -> None:
         """Verify (signature first) and import; the person arrives locked with the upstream consent.
 
-        Someone erased on request is imported only once the user confirms they came back (audited);
-        a person already in the vault is opened instead, or kept twice if the user says so."""
+        A key this vault does not trust yet is shown with its fingerprint and trusted only if the
+        user says so (``ask_trust``). Someone erased on request is imported only once the user
+        confirms they came back (audited); a person already in the vault is opened instead, or kept
+        twice if the user says so."""
 
-        def done(result: ImportResult) -> None:
+        def run(v: Vault) -> ImportResult | SenderUntrusted:
+            try:
+                return import_package(v, path, trust_fingerprint=trust_fingerprint, despite_erasure=despite_erasure,
+                                      allow_duplicate=allow_duplicate)
+            except SenderUntrusted as untrusted:
+                return untrusted
+
+        def done(result: ImportResult | SenderUntrusted) -> None:
+            if isinstance(result, SenderUntrusted):
+                self.ask_trust(path, result)
+                return
             self.window.worker.notify_changed(result.person_id)
             self.window.workspace.show_person(result.person_id)
-            notifier().info(self.window, "Package imported: the person's sharing is locked, with the "
-                            f"sender's authorisation {result.authorisation_id} attached.", title=PACKAGE_TITLE)
+            trusted = f" The key {result.sender_fingerprint} is now trusted for the sender." if trust_fingerprint \
+                else ""
+            notifier().info(self.window, "Package imported: the person's sharing is locked, with the sender's "
+                            f"authorisation {result.authorisation_id} attached (their consent for the sender to share "
+                            f"with you).{trusted}", title=PACKAGE_TITLE)
 
         def refused(error: VaultError) -> bool:
             if isinstance(error, SuppressedPerson) and not despite_erasure:
                 if notifier().confirm(self.window, "Erased on request",
-                                   f"{error.erased_on}: the person in this package was erased on request and kept "
-                                   "out of the vault.\n\nImport them only if they came back and asked. This is "
-                                   "recorded in the audit trail."):
-                    self.import_package_file(path, despite_erasure=True, allow_duplicate=allow_duplicate)
+                                      f"{error.erased_on}: the person in this package was erased on request and kept "
+                                      "out of the vault.\n\nImport them only if they came back and asked. This is "
+                                      "recorded in the audit trail."):
+                    self.import_package_file(path, trust_fingerprint, despite_erasure=True,
+                                             allow_duplicate=allow_duplicate)
                 return True
             if isinstance(error, DuplicatePerson) and not allow_duplicate:
-                choice = notifier().choose_option(self.window, "Already in the vault", str(error).split(";")[0] + ".",
-                                        [("open", f"Open {error.name}"), ("keep", "Import as a second record")])
+                choice = notifier().choose_option(
+                    self.window, "Already in the vault", str(error).split(";")[0] + ".",
+                    [("open", f"Open {error.name}"), ("keep", "Import as a second record")])
                 if choice == "open":
                     self.window.workspace.show_person(error.person_uuid)
                 elif choice == "keep":
-                    self.import_package_file(path, despite_erasure=despite_erasure, allow_duplicate=True)
+                    self.import_package_file(path, trust_fingerprint, despite_erasure=despite_erasure,
+                                             allow_duplicate=True)
                 return True
             return False
 
-        self.window.run_with_progress(
-            "Verifying and importing the package…",
-            lambda v: import_package(v, path, despite_erasure=despite_erasure, allow_duplicate=allow_duplicate),
-            done, refused)
+        self.window.run_with_progress("Verifying and importing the package…", run, done, refused)
+
+    def ask_trust(self, path: str, untrusted: SenderUntrusted) -> None:
+        """Show the key's fingerprint and ask whether to trust it; only Yes imports."""
+        groups = " ".join(untrusted.fingerprint[i:i + 4] for i in range(0, len(untrusted.fingerprint), 4))
+        if notifier().confirm(
+                self.window, "Trust this sender?",
+                f"This package says it comes from {untrusted.claimed}.\n\nIt is signed with the key\n\n{groups}\n\n"
+                "which this vault does not trust yet. Anyone can make a package that says this. Call or meet the "
+                "sender, using contact details you already had (not ones from the package), and compare the "
+                "fingerprint with theirs.\n\nTrust this key for this sender and import?"):
+            self.import_package_file(path, untrusted.fingerprint)
+        else:
+            notifier().info(self.window, "Not imported: the sender's key was not trusted.", title=PACKAGE_TITLE)
 
     def verify_package_file(self, path: str) -> None:
         def done(report: VerifyReport) -> None:
-            tell = notifier().info if report.ok else notifier().warning
+            tell = notifier().info if report.ok and report.sender_verified else notifier().warning
             tell(self.window, report.summary(), title=PACKAGE_TITLE)
 
-        self.window.run_with_progress("Verifying the package…", lambda v: verify_package(path, now=v.now()), done)
+        self.window.run_with_progress("Verifying the package…",
+                                      lambda v: trust_from_vault(v, verify_package(path, now=v.now())), done)
 
     def manage_recipients(self) -> None:
         if self.window.is_unlocked:

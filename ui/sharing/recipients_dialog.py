@@ -1,4 +1,9 @@
-"""The recipients manager: the people and firms packages go to, with their public keys."""
+"""The recipients manager: the people and firms packages go to, with their public keys.
+
+Once an authorisation or share names a recipient, the core refuses to change their name, e-mail
+or organisation; "Save as a new record" records such a change as a record that supersedes the
+old one (which stays, for the consent given to it).
+"""
 
 from __future__ import annotations
 
@@ -59,8 +64,14 @@ class RecipientsDialog(QDialog):
         self.new_button.clicked.connect(self.new)
         self.save_button = QPushButton("Save recipient")
         self.save_button.clicked.connect(self.save)
+        self.supersede_button = QPushButton("Save as a new record")
+        self.supersede_button.setToolTip("The recipient changed name, e-mail or firm: keep the old record for the "
+                                         "consent given to it, and add this one in its place")
+        self.supersede_button.clicked.connect(lambda: self.save(supersede=True))
+        self.supersede_button.setEnabled(False)
         row.addWidget(self.new_button)
         row.addWidget(self.save_button)
+        row.addWidget(self.supersede_button)
         row.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -87,11 +98,16 @@ class RecipientsDialog(QDialog):
                          context=self)
 
     def _selected(self) -> None:
+        # Only a selected row is edited: the current row survives clearSelection() (New), and
+        # reading it made New + Save rename the row that had been selected.
+        if not self.table.selectedItems():
+            return
         key = selected_key(self.table)
         rec = self.recipients.get(key or "")
         if rec is None:
             return
         self.editing = rec.uuid
+        self.supersede_button.setEnabled(True)
         self.name.setText(rec.name)
         self.email.setText(rec.email)
         self.organisation.setCurrentText(rec.organisation)
@@ -100,19 +116,25 @@ class RecipientsDialog(QDialog):
 
     def new(self) -> None:
         self.editing = None
+        self.supersede_button.setEnabled(False)
         self.table.clearSelection()
+        self.table.setCurrentCell(-1, -1)
+        self.message.hide()
         for widget in (self.name, self.email, self.notes):
             widget.clear()
         self.public_key.clear()
         self.organisation.setCurrentText("")
         self.name.setFocus()
 
-    def save(self) -> None:
+    def save(self, supersede: bool = False) -> None:
         editing = self.editing
         name, email = self.name.text(), self.email.text()
         organisation, key, notes = self.organisation.currentText(), self.public_key.toPlainText(), self.notes.text()
 
         def write(v: Vault) -> Recipient:
+            if editing and supersede:
+                return v.recipients.supersede(editing, name=name, email=email, organisation=organisation,
+                                              public_key=key, notes=notes)
             if editing:
                 return v.recipients.update(editing, name=name, email=email, organisation=organisation,
                                            public_key=key, notes=notes)

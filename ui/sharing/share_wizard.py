@@ -97,10 +97,23 @@ def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: 
     return Preview(shown.data if shown else b"", shown.name if shown else "", others, plan.warnings)
 
 
-def attempt(vault: Vault, person_uuid: str, recipient_uuid: str | None, items: list[str]) -> Verdict:
-    """The core's share check, as a share attempt: a refusal is audited like any other."""
+RefusalKey = tuple[str, str, tuple[str, ...], str, str]
+
+
+def refusal_key(person_uuid: str, recipient_uuid: str, items: list[str], verdict: Verdict) -> RefusalKey:
+    return (person_uuid, recipient_uuid, tuple(items), verdict.condition, verdict.message)
+
+
+def attempt(vault: Vault, person_uuid: str, recipient_uuid: str | None, items: list[str],
+            audited: RefusalKey | None = None) -> Verdict:
+    """The core's share check, as a share attempt: a refusal is audited like any other, once per
+    attempt. Showing the page again for the same share with the same outcome (Back, then Next) is
+    not a new attempt, so ``audited`` (the refusal already recorded) is not recorded twice."""
     if recipient_uuid is None:
         return Verdict(None, "no-authorisation", "choose a recipient")
+    verdict = vault.authorisations.evaluate(person_uuid, recipient_uuid, items)
+    if not verdict.allowed and refusal_key(person_uuid, recipient_uuid, items, verdict) == audited:
+        return verdict
     try:
         return Verdict(vault.authorisations.check(person_uuid, recipient_uuid, items))
     except ShareNotAuthorised as refused:
@@ -215,6 +228,8 @@ class AuthorisationPage(QWizardPage):
         self.verdict: Verdict | None = None
         self.checking = False
         self.dialog: LogAuthorisationDialog | None = None
+        #: The refusal last recorded in the audit trail, so showing it again records nothing.
+        self.audited: RefusalKey | None = None
 
     def initializePage(self) -> None:
         self.evaluate()
@@ -230,9 +245,13 @@ class AuthorisationPage(QWizardPage):
         self.completeChanged.emit()
         person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
 
+        audited = self.audited
+
         def done(verdict: Verdict) -> None:
             self.checking = False
             self.verdict = verdict
+            if not verdict.allowed and recipient is not None:
+                self.audited = refusal_key(person, recipient, items, verdict)
             if verdict.allowed:
                 a = verdict.authorisation
                 assert a is not None
@@ -255,7 +274,7 @@ class AuthorisationPage(QWizardPage):
             self.status.setText(str(error))
             self.completeChanged.emit()
 
-        self.share.worker.call(lambda v: attempt(v, person, recipient, items), done, failed, context=self)
+        self.share.worker.call(lambda v: attempt(v, person, recipient, items, audited), done, failed, context=self)
 
     def log_authorisation(self) -> None:
         scope = sorted({"resume" if i.startswith("document:") else i for i in self.share.items()},

@@ -14,11 +14,11 @@ from .ledger import ShareRecord, default_items, list_shares, represent_days, rep
 from .package_format import MAX_ENTRY_BYTES, MAX_MANIFEST_BYTES, MAX_TOTAL_BYTES
 from .plan import PackageFile, SharePlan, plan_share, stamp_text_for
 from .receive import ImportResult, import_package
-from .verify import VerifyReport, read_entries, verify_entries, verify_package
+from .verify import VerifyReport, read_entries, trust_from_vault, verify_entries, verify_package
 
 __all__ = [
     "MAX_ENTRY_BYTES", "MAX_MANIFEST_BYTES", "MAX_TOTAL_BYTES", "ImportResult", "PackageFile", "SharePlan",
     "ShareRecord", "ShareResult", "VerifyReport", "build_share", "default_items", "import_package", "list_shares",
-    "plan_share", "read_entries", "represent_days", "represent_warnings", "stamp_text_for", "verify_entries",
+    "plan_share", "read_entries", "represent_days", "represent_warnings", "stamp_text_for", "trust_from_vault", "verify_entries",
     "verify_package",
 ]

@@ -38,6 +38,7 @@ from vault.audit import checkpoints
 from vault.authorisations import Authorisation, day
 from vault.clock import parse_iso
 from vault.identity import PublicIdentity
+from vault.name_check import visible
 
 from .package_format import COVER, FORMAT, MANIFEST, README, SENDER_KEY, SIGNATURE, SUMS, VCARD, VERIFY_PAGE
 from .plan import PackageFile, plan_share
@@ -65,12 +66,13 @@ class ShareResult:
 
 def _vcard(person: Any, points: dict[str, list[str]], auth_id: str, package_id: str) -> bytes:
     card = vobject.vCard()
-    card.add("fn").value = person.full_name
-    given = person.given_name or ""
-    family = person.family_name or ""
+    full_name = visible(person.full_name)  # nothing hidden or reordered in a name that leaves
+    card.add("fn").value = full_name
+    given = visible(person.given_name or "")
+    family = visible(person.family_name or "")
     if not (given or family):
-        parts = person.full_name.split()
-        given, family = (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else (person.full_name, "")
+        parts = full_name.split()
+        given, family = (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else (full_name, "")
     card.add("n").value = vobject.vcard.Name(family=family, given=given)
     for value in points.get("email", []):
         card.add("email").value = value
@@ -179,8 +181,8 @@ def build_share(
     item_words = [("resume " + f.name) if f.role == "resume" else "" for f in content]
     item_words = [w for w in item_words if w] + list(points)
     cover = CoverSheet(
-        person=who.full_name, sender=sender_label, sender_fingerprint=identity.fingerprint, recipient=rec.label,
-        items=item_words, purpose=auth.purpose, method=auth.method, obtained_on=day(auth.obtained_at),
+        person=visible(who.full_name), sender=visible(sender_label), sender_fingerprint=identity.fingerprint,
+        recipient=visible(rec.label), items=[visible(w) for w in item_words], purpose=visible(auth.purpose), method=auth.method, obtained_on=day(auth.obtained_at),
         valid_until=day(auth.valid_until), max_uses=str(auth.max_uses) if auth.max_uses else "no limit",
         authorisation_id=auth.uuid, package_id=package_id, created_at=now,
         evidence=("evidence document and note" if auth.evidence_document_id and auth.evidence_note else
@@ -202,7 +204,9 @@ def build_share(
         "kind": "resume" if any(f.role == "resume" for f in content) else "introduction",
         "sender": {"name": owner.name, "organisation": owner.organisation, "email": owner.email,
                    "public_key": identity.minisign_base64(), "fingerprint": identity.fingerprint},
-        "recipient": {"id": rec.uuid, "name": rec.name, "organisation": rec.organisation, "email": rec.email},
+        "recipient": {"id": rec.uuid, "name": rec.name, "organisation": rec.organisation, "email": rec.email,
+                      # Lets the receiving vault check the package was made for its owner.
+                      **({"public_key": rec.public_key} if rec.public_key else {})},
         "person": person_json,
         "items": wanted,
         "authorisation": {

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vault.authorisations import FIELDS, Authorisation, day
 from vault.documents import safe_file_name
+from vault.name_check import visible
 
 from .ledger import represent_warnings
 from .package_format import RESERVED
@@ -30,8 +31,10 @@ def stamp_text_for(vault: Vault, recipient_label: str, auth: Authorisation, pack
     """What the band on every page says (also used by the share wizard's preview)."""
     owner = vault.owner
     sender = owner.name + (f" ({owner.organisation})" if owner.organisation else "")
+    # Names go on the page as the record holds them, with any hidden character written out, so the
+    # band can never read differently from the record (vault/name_check.py).
     return StampText(
-        sender=sender, recipient=recipient_label, shared_on=now[:10], purpose=auth.purpose,
+        sender=visible(sender), recipient=visible(recipient_label), shared_on=now[:10], purpose=visible(auth.purpose),
         authorisation_id=auth.uuid, method=auth.method, obtained_on=day(auth.obtained_at),
         valid_until=day(auth.valid_until), package_id=package_id,
     )

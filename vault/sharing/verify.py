@@ -16,6 +16,7 @@ from typing import Any
 from vault.authorisations import FIELDS, day
 from vault.errors import PackageInvalid, ValidationError
 from vault.identity import PublicIdentity, verify_minisign
+from vault.name_check import visible
 
 from .package_format import (
     FORMAT,
@@ -110,28 +111,45 @@ class VerifyReport:
     files: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: The signature was checked against a key trusted for the sender (given, or on file), not only
+    #: against the key the package carries, which anyone making a package can put there.
+    sender_verified: bool = False
+    fingerprint: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"valid": self.ok, "package_id": self.package_id, "key_source": self.key_source,
+        return {"valid": self.ok, "sender_verified": self.sender_verified, "package_id": self.package_id,
+                "key_source": self.key_source, "fingerprint": self.fingerprint,
                 "sender": self.sender, "recipient": self.recipient, "person": self.person,
                 "authorisation": self.authorisation, "files": self.files, "problems": self.problems}
 
+    @property
+    def unverified_sentence(self) -> str:
+        return (f"the signature matches only the key inside the package (fingerprint {self.fingerprint}), which "
+                "whoever made the package chose; the sender is unverified. Compare the fingerprint with the sender "
+                "by another channel, or verify with --sender-key and the key they gave you")
+
     def summary(self) -> str:
-        lines = [f"Package {self.package_id or '(unknown)'}: {'VALID' if self.ok else 'NOT VALID'}"]
+        state = "NOT VALID" if not self.ok else "VALID" if self.sender_verified else "intact, sender UNVERIFIED"
+        lines = [f"Package {visible(self.package_id) or '(unknown)'}: {state}"]
         if self.sender:
-            lines.append(f"  from {self.sender.get('name')} ({self.sender.get('organisation') or '-'}), key "
-                         f"{self.sender.get('fingerprint')} [{self.key_source}]")
+            lines.append(f"  from {visible(str(self.sender.get('name')))} "
+                         f"({visible(str(self.sender.get('organisation') or '-'))}), key "
+                         f"{visible(str(self.sender.get('fingerprint')))} [{self.key_source}]")
+        if self.ok and not self.sender_verified:
+            lines.append(f"  sender unverified: {self.unverified_sentence}")
         if self.recipient:
-            lines.append(f"  to {self.recipient.get('name')} ({self.recipient.get('organisation') or '-'})")
+            lines.append(f"  to {visible(str(self.recipient.get('name')))} "
+                         f"({visible(str(self.recipient.get('organisation') or '-'))})")
         if self.person:
-            lines.append(f"  about {self.person}")
+            lines.append(f"  about {visible(self.person)}")
         if self.authorisation:
             a = self.authorisation
-            lines.append(f"  authorisation {a.get('id')} ({a.get('method')}, obtained {day(a.get('obtained_at'))}, "
-                         f"valid until {day(a.get('valid_until'))}); purpose: {a.get('purpose')}")
+            lines.append(f"  authorisation {visible(str(a.get('id')))} ({visible(str(a.get('method')))}, obtained "
+                         f"{day(a.get('obtained_at'))}, valid until {day(a.get('valid_until'))}); purpose: "
+                         f"{visible(str(a.get('purpose')))}")
         for f in self.files:
-            lines.append(f"  {f['status']:8} {f['name']} ({f['size']} bytes)")
-        lines.extend(f"  problem: {p}" for p in self.problems)
+            lines.append(f"  {f['status']:8} {visible(f['name'])} ({f['size']} bytes)")
+        lines.extend(f"  problem: {visible(p)}" for p in self.problems)
         return "\n".join(lines)
 
 
@@ -276,6 +294,23 @@ def verify_entries(entries: dict[str, bytes], *, sender_key: str | None, now: st
     if valid_until and now >= str(valid_until):
         report.problems.append(f"the authorisation {auth.get('id')} expired on {day(str(valid_until))}")
     report.ok = not report.problems
+    report.fingerprint = identity.fingerprint
+    report.sender_verified = report.ok and sender_key is not None
+    return report
+
+
+def trust_from_vault(vault: Any, report: VerifyReport) -> VerifyReport:
+    """Within an open vault: a signature by the owner's key or a key on a current recipient's record
+    verifies the sender too (the key was trusted before this package arrived)."""
+    if not report.ok or report.sender_verified:
+        return report
+    key = str(report.sender.get("public_key", ""))
+    if key and key == vault.owner.identity.minisign_base64():
+        report.sender_verified, report.key_source = True, "this vault's own key"
+        return report
+    known = vault.recipients.find_by_key(key) if key else None
+    if known is not None:
+        report.sender_verified, report.key_source = True, f"key on file for {known.label}"
     return report
 
 
