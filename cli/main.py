@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import sqlcipher3
 
+from vault.connection import storage_error
 from vault.errors import ConstraintViolated, VaultDamaged, VaultError
 
 from . import cmd_audit, cmd_contacts, cmd_people, cmd_sharing, cmd_vault
@@ -69,7 +70,9 @@ def run(argv: Sequence[str]) -> int:
         print(f"contact-vault: {ConstraintViolated(str(exc))}", file=sys.stderr)
         return 1
     except sqlcipher3.DatabaseError as exc:
-        print(f"contact-vault: {VaultDamaged(str(ctx.vault_path), str(exc))}", file=sys.stderr)
+        # A full disk, a read-only folder or another process's lock is not damage: say which.
+        error = storage_error(ctx.vault_path, exc) or VaultDamaged(str(ctx.vault_path), str(exc))
+        print(f"contact-vault: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("contact-vault: interrupted; nothing half-written was kept.", file=sys.stderr)

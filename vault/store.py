@@ -23,11 +23,10 @@ from . import audit, kdf
 from .atomic import fsync_dir, replace_with
 from .clock import Clock
 from .config import AppConfig
-from .connection import connect, integrity_report, precheck_file
+from .connection import connect, integrity_report, precheck_file, storage_error
 from .errors import (
     AuthorisationImmutable,
     ConstraintViolated,
-    DiskFull,
     IntegrityCheckFailed,
     SchemaTooNew,
     ValidationError,
@@ -83,11 +82,10 @@ def validate_passphrase(passphrase: str) -> None:
 
 
 def _sqlite_error(path: Path, exc: Exception) -> Exception:
+    storage = storage_error(path, exc)
+    if storage is not None:
+        return storage
     text = str(exc).lower()
-    if "full" in text:
-        return DiskFull(str(path))
-    if "readonly" in text or "read-only" in text:
-        return VaultReadOnly(str(path))
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return VaultDamaged(str(path), text)
     return WriteFailed(str(path), text)
