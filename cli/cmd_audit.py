@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import json
 from typing import Any
 
 from vault.audit.export_format import FORMATS
@@ -99,7 +99,7 @@ def cmd_export(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         scope: ExportScope = make_scope(vault, person=args.person, since=args.since,
                                                      until=args.until, actions=args.action)
-        result = export_audit(vault, Path(args.out), args.format, scope)
+        result = export_audit(vault, ctx.out_target(), args.format, scope)
         note = " (the PDF table is cut short; the JSON Lines export holds every event)" if result.truncated else ""
         ctx.emit(
             {"id": result.checkpoint.seq, "path": str(result.path), "format": result.format,
@@ -113,7 +113,11 @@ def cmd_export(ctx: CliContext) -> int:
 
 def cmd_checkpoint(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        checkpoint, data = save_checkpoint(vault, ctx.args.out)
+        to_stdout = ctx.args.out == "-"
+        checkpoint, data = save_checkpoint(vault, None if to_stdout else ctx.args.out)
+        if to_stdout:
+            print(json.dumps(data, indent=2, sort_keys=True))
+            return 0
         where = f" and saved to {ctx.args.out}" if ctx.args.out else ""
         ctx.emit({"id": checkpoint.seq, **data},
                  f"Checkpoint #{checkpoint.seq} (hash {checkpoint.hash}, {checkpoint.at}) signed{where}.")

@@ -74,7 +74,7 @@ def cmd_check(ctx: CliContext) -> int:
 
 def cmd_backup(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        out = vault.backup(ctx.args.out)
+        out = vault.backup(ctx.out_file())
         ctx.emit({"path": str(out), "size": os.path.getsize(out)}, f"Verified encrypted backup written to {out}")
     return 0
 

@@ -8,11 +8,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from vault import paths, remember
 from vault.config import AppConfig
-from vault.errors import ValidationError, WrongPassphrase
+from vault.errors import UnsafeOutput, ValidationError, WrongPassphrase
 from vault.store import Vault
 
 
@@ -22,6 +22,8 @@ class CliContext:
         self.json: bool = bool(getattr(args, "json", False))
         self.vault_path: Path = paths.resolve_vault_path(getattr(args, "vault", None))
         self.config = AppConfig()
+        #: ``--out -``: the command's output goes to stdout, so its report goes to stderr.
+        self.stdout_taken: bool = getattr(args, "out", None) == "-"
 
     # --- passphrases ------------------------------------------------------------------------
 
@@ -67,14 +69,33 @@ class CliContext:
     # --- output -----------------------------------------------------------------------------
 
     def emit(self, data: Any, human: str | None = None) -> None:
+        stream = sys.stderr if self.stdout_taken else sys.stdout
         if self.json:
-            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+            print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=stream)
         elif human is not None:
-            print(human)
+            print(human, file=stream)
 
     def say(self, text: str) -> None:
         """Human-only progress and notes (stderr in JSON mode so stdout stays parseable)."""
-        print(text, file=sys.stderr if self.json else sys.stdout)
+        print(text, file=sys.stderr if self.json or self.stdout_taken else sys.stdout)
+
+    # --- --out ------------------------------------------------------------------------------
+
+    def out_target(self) -> str | BinaryIO:
+        """``--out``: a path, or stdout's binary stream for ``-``."""
+        out = str(self.args.out)
+        if out == "-":
+            sys.stdout.flush()
+            return sys.stdout.buffer
+        return out
+
+    def out_file(self) -> str:
+        """``--out`` for commands whose output must be a file (checked, recorded, atomic)."""
+        out = str(self.args.out)
+        if out == "-":
+            raise UnsafeOutput("-", "this command writes a file that is checked and recorded, so it cannot go "
+                                    "to standard output; give a file name")
+        return out
 
 
 def read_secret_file(path: str, what: str) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlcipher3
 
 from . import audit, kdf
-from .atomic import fsync_dir, replace_with
+from .atomic import check_output_target, fsync_dir, replace_with, sweep_beside, sweep_staging
 from .clock import Clock
 from .config import AppConfig
 from .connection import connect, integrity_report, precheck_file, storage_error
@@ -139,7 +139,7 @@ class Vault:
         if path.exists():
             raise VaultExists(str(path))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private_folder(path.parent)
         except OSError as exc:
             raise WriteFailed(str(path.parent), exc.strerror or str(exc)) from exc
         clock = clock or Clock()
@@ -203,6 +203,7 @@ class Vault:
     ) -> Vault:
         """Unlock. Counts failed attempts and audits the success with that count."""
         path = Path(path).absolute()
+        sweep_staging()
         precheck_file(path)
         config = config or AppConfig()
         if raw_key is None:
@@ -232,6 +233,12 @@ class Vault:
         except BaseException:
             lock.release()
             raise
+        if not readonly:
+            # Holding the lock: no other process writes beside the vault now.
+            _make_private(path)
+            sweep_beside(path)
+            for backup in config.vault_entry(path).get("backups", []):
+                sweep_beside(Path(backup.get("path", "")))
         try:
             if version < LATEST_VERSION:
                 if readonly:
@@ -460,9 +467,7 @@ class Vault:
 
     def backup(self, destination: str | os.PathLike[str]) -> Path:
         """A verified encrypted copy under the same passphrase, written atomically."""
-        destination = Path(destination).absolute()
-        if destination == self.path:
-            raise ValidationError("backup", "choose a file other than the vault itself")
+        destination = self.output_path(destination)
         salt = kdf.read_salt(self.path)
         with contextlib.suppress(sqlcipher3.Error):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -494,6 +499,8 @@ class Vault:
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         tmp = self.path.with_name(f".{self.path.name}.rekey")
         _remove_db_files(tmp)
+        # Created 0600 before SQLite opens it, so the copy and its -wal/-shm are private too.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
             self._export_copy(tmp, new_key, new_salt, "vault.rekeyed")
             self._verify_copy(tmp, new_key)
@@ -522,6 +529,7 @@ class Vault:
         for extra in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 Path(str(self.path) + extra).unlink()
+        _make_private(self.path)
         self._key = new_key
         self._conn = connect(self.path, new_key)
         from . import remember
@@ -585,6 +593,15 @@ class Vault:
 
         return RetentionService(self)
 
+    def companion_paths(self) -> list[Path]:
+        """The vault file and the files SQLite and the app keep beside it."""
+        return [self.path, *(Path(f"{self.path}{extra}") for extra in ("-wal", "-shm", "-journal", ".lock"))]
+
+    def output_path(self, destination: str | os.PathLike[str]) -> Path:
+        """Where an export may be written: never the vault or its companions, never a device,
+        FIFO or folder (UnsafeOutput)."""
+        return check_output_target(destination, self.companion_paths())
+
     def verify_audit_chain(self) -> audit.ChainStatus:
         return audit.verify_chain(self.conn)
 
@@ -607,6 +624,20 @@ def _remove_db_files(path: Path) -> None:
     for extra in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             Path(str(path) + extra).unlink()
+
+
+def _private_folder(folder: Path) -> None:
+    """Create the vault's folder (and parents) as 0700; an existing folder keeps its mode."""
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+
+
+def _make_private(path: Path) -> None:
+    """0600 for the vault and its -wal/-shm (older versions made them 0644); best effort."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(OSError):
+            if candidate.exists() and candidate.stat().st_mode & 0o077 and candidate.stat().st_uid == os.getuid():
+                os.chmod(candidate, 0o600)
 
 
 def _writable(path: Path) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .atomic import staged_file
 from .errors import ValidationError
@@ -107,7 +107,7 @@ def render(people: Iterable[Person], version: str = "4.0") -> bytes:
     return "".join(person_vcard(p, version) for p in people).encode("utf-8")
 
 
-def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination: str | os.PathLike[str],
+def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination: str | os.PathLike[str] | BinaryIO,
                   fmt: str = "vcard4") -> tuple[Path, int]:
     """Write the chosen people (all when ``people`` is None) to one .vcf file, atomically.
 
@@ -124,7 +124,13 @@ def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination:
     found = vault.people.get_many(ids)
     chosen = [found[i] for i in ids]
     data = render(chosen, VERSIONS[fmt])
-    target = Path(destination)
+    if hasattr(destination, "write"):  # an open stream (the CLI's --out -)
+        with vault.transaction():
+            vault.record("export.vcard", "vault", vault.uuid,
+                         {"format": fmt, "count": len(chosen), "people": [p.uuid for p in chosen]})
+        destination.write(data)  # type: ignore[union-attr]
+        return Path("-"), len(chosen)
+    target = vault.output_path(destination)
     with staged_file(target, data), vault.transaction():
         vault.record("export.vcard", "vault", vault.uuid,
                      {"format": fmt, "count": len(chosen), "people": [p.uuid for p in chosen]})
