@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import sqlcipher3
 
+from vault.atomic import sweep_staging
 from vault.connection import storage_error
 from vault.errors import ConstraintViolated, VaultDamaged, VaultError
 
@@ -60,6 +61,7 @@ def run(argv: Sequence[str]) -> int:
     if handler is None:
         parser.print_usage(sys.stderr)
         return 2
+    sweep_staging()  # temp files of commands that were killed: never left for long
     ctx = CliContext(args)
     try:
         return int(handler(ctx) or 0)
