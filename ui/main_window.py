@@ -276,6 +276,8 @@ class MainWindow(QMainWindow):
         self.workspace.start()
         self.workspace.table.setFocus()
         self.idle.start()
+        if info.trail_warning:
+            self.show_error(info.trail_warning)
         self.unlocked.emit(info)
 
     @property

@@ -129,7 +129,8 @@ class AuditTrailShortened(VaultError):
     """The vault's trail is behind the witness kept outside it, or lost a stored checkpoint."""
 
     def __init__(self, missing: int, detail: str) -> None:
-        super().__init__(f"The audit trail is missing {missing} event(s): {detail}.")
+        lead = f"The audit trail is missing {missing} event(s)" if missing else "The audit trail was tampered with"
+        super().__init__(f"{lead}: {detail}.")
         self.missing = missing
         self.detail = detail
 

@@ -105,6 +105,8 @@ class Vault:
         self.readonly = readonly
         self._depth = 0
         self._reader: Any = None
+        #: ``audit.witness.TrailProblem``s found when the vault was opened (shown on unlock).
+        self.trail_problems: list[Any] = []
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.uuid: str = meta["vault_uuid"]
         row = conn.execute(
@@ -245,6 +247,7 @@ class Vault:
                     raise VaultReadOnly(str(path), "upgrade it to this version's format")
                 vault._migrate(version, backup_before_migrate)
             config.note_opened(path, vault.uuid)
+            vault.trail_problems = _trail_problems(vault)  # before this unlock adds its event
             if not readonly:
                 failed = config.take_failed_unlocks(path)
                 with vault.transaction():
@@ -268,6 +271,11 @@ class Vault:
 
     def close(self) -> None:
         self._close_reader()
+        if self._conn is not None and not self.readonly and getattr(self, "config", None) is not None:
+            from .audit import witness
+
+            with contextlib.suppress(Exception):  # a witness that cannot be written must not stop the close
+                witness.seal(self)
         if self._conn is not None:
             with contextlib.suppress(sqlcipher3.Error):
                 if not self.readonly:
@@ -421,10 +429,16 @@ class Vault:
         if not self.readonly:
             with contextlib.suppress(sqlcipher3.Error):
                 self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        from .audit import witness
+
         problems = integrity_report(self.path, self._key)
         chain = audit.verify_chain(self.conn)
         if not chain.ok:
             problems.append(f"audit chain {chain.describe()}")
+        for trigger in witness.missing_triggers(self.conn):
+            problems.append(f"the audit trail's append-only trigger {trigger} is missing, so events can be "
+                            "changed or deleted")
+        problems.extend(problem.sentence() for problem in witness.compare(self))
         return CheckReport(not problems, problems, chain)
 
     def _export_copy(self, target: Path, key: bytes, salt: bytes | None, audit_action: str | None) -> None:
@@ -624,6 +638,16 @@ def _remove_db_files(path: Path) -> None:
     for extra in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             Path(str(path) + extra).unlink()
+
+
+def _trail_problems(vault: Vault) -> list[Any]:
+    """How the trail disagrees with its witness and stored checkpoints (never stops an open)."""
+    from .audit import witness
+
+    try:
+        return list(witness.compare(vault))
+    except Exception:
+        return []
 
 
 def _private_folder(folder: Path) -> None:
