@@ -651,9 +651,11 @@ def _trail_problems(vault: Vault) -> list[Any]:
 
 
 def _private_folder(folder: Path) -> None:
-    """Create the vault's folder (and parents) as 0700; an existing folder keeps its mode."""
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
+    """Create the vault's folder (and missing parents) as 0700; an existing folder keeps its mode."""
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    for parent in reversed(missing):
+        parent.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(parent, 0o700)  # mkdir's mode is filtered by the umask
 
 
 def _make_private(path: Path) -> None:
