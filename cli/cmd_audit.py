@@ -93,7 +93,7 @@ def cmd_verify(ctx: CliContext) -> int:
             raise AuditChainBroken(*problem)
         # The trail may be shorter than it was: compare with the witness kept outside the vault,
         # every stored checkpoint and the append-only triggers.
-        trail = witness.compare(vault)
+        trail = witness.compare(vault, use_keyring=True)
         triggers = witness.missing_triggers(vault.conn)
         if trail or triggers:
             missing = max((p.missing for p in trail), default=0)

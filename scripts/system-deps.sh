@@ -19,6 +19,8 @@ have_lib libxcb-randr.so.0  || need+=(libxcb-randr0)
 have_lib libxcb-render-util.so.0 || need+=(libxcb-render-util0)
 have_lib libxcb-image.so.0  || need+=(libxcb-image0)
 command -v minisign >/dev/null || need+=(minisign)
+# tests/test_crash_safety.py traces the fsync of each commit with strace (skipped without it).
+command -v strace >/dev/null || need+=(strace)
 # Share stamps draw names in any script: DejaVu for Latin, Greek and Cyrillic, Droid Sans
 # Fallback for Chinese and Japanese, Nanum Gothic for Korean (TrueType faces reportlab embeds).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)

@@ -438,7 +438,7 @@ class Vault:
         for trigger in witness.missing_triggers(self.conn):
             problems.append(f"the audit trail's append-only trigger {trigger} is missing, so events can be "
                             "changed or deleted")
-        problems.extend(problem.sentence() for problem in witness.compare(self))
+        problems.extend(problem.sentence() for problem in witness.compare(self, use_keyring=True))
         return CheckReport(not problems, problems, chain)
 
     def _export_copy(self, target: Path, key: bytes, salt: bytes | None, audit_action: str | None) -> None:

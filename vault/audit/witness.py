@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,14 @@ def _parse(text: str | None, source: str) -> Witness | None:
         return Witness(Checkpoint(0, "", "", ""), "", source)  # unreadable: reported as unsigned
 
 
+def _keyring_loaded() -> bool:
+    """Whether this process has already set up the keyring (the GUI always has). Loading it costs
+    a D-Bus probe of a few hundred ms, too much for every command's open and close; ``check`` and
+    ``audit verify`` load it on purpose."""
+    core = sys.modules.get("keyring.core")
+    return core is not None and getattr(core, "_keyring_backend", None) is not None
+
+
 def _keyring_text(vault_uuid: str) -> str | None:
     from vault import remember
 
@@ -79,22 +88,23 @@ def _keyring_text(vault_uuid: str) -> str | None:
         return None
 
 
-def load(vault: Vault) -> list[Witness]:
-    """The witnesses kept for this vault (config folder, keyring), unverified."""
+def load(vault: Vault, *, use_keyring: bool | None = None) -> list[Witness]:
+    """The witnesses kept for this vault (config folder, keyring), unverified. ``use_keyring``
+    None: only when the keyring is already set up in this process."""
     found: list[Witness] = []
     with contextlib.suppress(OSError):
         parsed = _parse(_file(vault).read_text("utf-8"), "config folder")
         if parsed is not None:
             found.append(parsed)
-    parsed = _parse(_keyring_text(vault.uuid), "system keyring")
-    if parsed is not None:
-        found.append(parsed)
+    if use_keyring or (use_keyring is None and _keyring_loaded()):
+        parsed = _parse(_keyring_text(vault.uuid), "system keyring")
+        if parsed is not None:
+            found.append(parsed)
     return found
 
 
-def _store(vault: Vault, witness: Witness) -> None:
+def _store(vault: Vault, witness: Witness, use_keyring: bool | None) -> None:
     """Write both copies; a witness that cannot be written must not fail the user's command."""
-    from vault import remember
     from vault.atomic import write_atomic
 
     text = json.dumps(witness.to_json(), sort_keys=True)
@@ -102,6 +112,10 @@ def _store(vault: Vault, witness: Witness) -> None:
         folder = _file(vault).parent
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_atomic(_file(vault), text.encode("utf-8"))
+    if not (use_keyring or (use_keyring is None and _keyring_loaded())):
+        return
+    from vault import remember
+
     if remember.status().available:
         import keyring
 
@@ -109,16 +123,16 @@ def _store(vault: Vault, witness: Witness) -> None:
             keyring.set_password(remember.SERVICE, _KEYRING_ACCOUNT.format(uuid=vault.uuid), text)
 
 
-def record(vault: Vault, checkpoint: Checkpoint, *, force: bool = False) -> None:
+def record(vault: Vault, checkpoint: Checkpoint, *, force: bool = False, use_keyring: bool | None = True) -> None:
     """Advance the witness to ``checkpoint``, but never past a problem: a witness the vault no
     longer agrees with stays as it is (so the shortening keeps being reported), unless ``force``
     (the owner restored a backup on purpose)."""
-    if not force and compare(vault, stored=False):
+    if not force and compare(vault, stored=False, use_keyring=use_keyring):
         return
-    for current in load(vault):
+    for current in load(vault, use_keyring=use_keyring):
         if current.path == str(vault.path) and current.checkpoint.seq > checkpoint.seq and not force:
             return
-    _store(vault, Witness(checkpoint, str(vault.path), ""))
+    _store(vault, Witness(checkpoint, str(vault.path), ""), use_keyring)
 
 
 def seal(vault: Vault) -> None:
@@ -126,22 +140,22 @@ def seal(vault: Vault) -> None:
     head = audit.last_event(vault.conn)
     if head is None:
         return
-    for current in load(vault):
+    for current in load(vault, use_keyring=None):
         if current.path == str(vault.path) and current.checkpoint.seq == head.seq and current.checkpoint.hash == head.hash:
             return
     at = vault.now()
     signature = base64.b64encode(vault.owner_key().sign(checkpoint_message(head.seq, head.hash, at))).decode()
-    record(vault, Checkpoint(head.seq, head.hash, at, signature))
+    record(vault, Checkpoint(head.seq, head.hash, at, signature), use_keyring=None)
 
 
-def compare(vault: Vault, *, stored: bool = True) -> list[TrailProblem]:
+def compare(vault: Vault, *, stored: bool = True, use_keyring: bool | None = None) -> list[TrailProblem]:
     """Every way the vault's trail disagrees with its witnesses and stored checkpoints."""
     conn = vault.conn
     identity = vault.owner.identity
     head = audit.last_event(conn)
     head_seq = head.seq if head else 0
     problems: list[TrailProblem] = []
-    for witness in load(vault):
+    for witness in load(vault, use_keyring=use_keyring):
         if witness.path != str(vault.path):
             continue  # a copy of the vault (a backup) is older than the vault by design
         mark = witness.checkpoint
