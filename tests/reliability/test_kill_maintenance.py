@@ -85,8 +85,11 @@ def test_kill_during_backup_leaves_no_partial_backup(tmp_path):
                 assert copy.check().ok
             finally:
                 copy.close()
-    vault = Vault.open(path, PASSPHRASES[0], config=config)
+    vault = Vault.open(path, PASSPHRASES[0], config=config)  # opening sweeps what killed backups left
     try:
         assert vault.check().ok
     finally:
         vault.close()
+    # Every killed backup left its temp copy (.backup-N.cvault.*.part, and -wal/-shm of it): all gone.
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".backup-"))
+    assert leftovers == []
