@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from vault.store import Vault
 
 FOLDER = "witness"
-_KEYRING_ACCOUNT = "witness:{uuid}"
+_KEYRING_ACCOUNT = "witness:{slot}"
 #: The triggers that make the audit table append-only (vault/schema.py).
 APPEND_ONLY_TRIGGERS = ("audit_no_update", "audit_no_delete")
 
@@ -52,8 +53,15 @@ class TrailProblem:
         return f"the audit trail was changed: {self.detail}"
 
 
+def _slot(vault: Vault) -> str:
+    """One witness per vault file: its UUID and a digest of its path (a backup, which has the
+    same UUID, gets a witness of its own instead of replacing the vault's)."""
+    digest = hashlib.sha256(str(vault.path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"{vault.uuid}-{digest}"
+
+
 def _file(vault: Vault) -> Path:
-    return vault.config.folder / FOLDER / f"{vault.uuid}.json"
+    return vault.config.folder / FOLDER / f"{_slot(vault)}.json"
 
 
 def _parse(text: str | None, source: str) -> Witness | None:
@@ -75,7 +83,7 @@ def _keyring_loaded() -> bool:
     return core is not None and getattr(core, "_keyring_backend", None) is not None
 
 
-def _keyring_text(vault_uuid: str) -> str | None:
+def _keyring_text(slot: str) -> str | None:
     from vault import remember
 
     if not remember.status().available:
@@ -83,7 +91,7 @@ def _keyring_text(vault_uuid: str) -> str | None:
     import keyring
 
     try:
-        return keyring.get_password(remember.SERVICE, _KEYRING_ACCOUNT.format(uuid=vault_uuid))
+        return keyring.get_password(remember.SERVICE, _KEYRING_ACCOUNT.format(slot=slot))
     except Exception:
         return None
 
@@ -97,7 +105,7 @@ def load(vault: Vault, *, use_keyring: bool | None = None) -> list[Witness]:
         if parsed is not None:
             found.append(parsed)
     if use_keyring or (use_keyring is None and _keyring_loaded()):
-        parsed = _parse(_keyring_text(vault.uuid), "system keyring")
+        parsed = _parse(_keyring_text(_slot(vault)), "system keyring")
         if parsed is not None:
             found.append(parsed)
     return found
@@ -120,7 +128,7 @@ def _store(vault: Vault, witness: Witness, use_keyring: bool | None) -> None:
         import keyring
 
         with contextlib.suppress(Exception):
-            keyring.set_password(remember.SERVICE, _KEYRING_ACCOUNT.format(uuid=vault.uuid), text)
+            keyring.set_password(remember.SERVICE, _KEYRING_ACCOUNT.format(slot=_slot(vault)), text)
 
 
 def record(vault: Vault, checkpoint: Checkpoint, *, force: bool = False, use_keyring: bool | None = True) -> None:
