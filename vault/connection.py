@@ -137,7 +137,7 @@ def storage_error(path: Path, exc: Exception) -> VaultError | None:
         if free is not None and free < LOW_SPACE_BYTES:
             return DiskFull(str(path))
         if not (os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))):
-            return VaultReadOnly(str(path), "read or change it here")
+            return VaultReadOnly(str(path), "read or change it")
         return StorageFailed(str(path), text)
     return None
 
