@@ -149,8 +149,10 @@ def test_kill_during_plaintext_exports_leaves_nothing_readable(sharing_setup, va
 def test_kill_during_contact_import(vault_path, template_vault, tmp_path, app_config):
     def fresh_file(round_number: int) -> Path:
         """New people every round: re-importing an imported file is a no-op a kill cannot hurt."""
-        cards = [f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Round {round_number} Person {index}\r\n"
-                 f"N:Person {index};Round {round_number};;;\r\n"
+        # "Rnd<N>x" keeps rounds apart for duplicate detection ("Round 2 Person 1" would match
+        # "Round 1 Person 2": the same words in another order).
+        cards = [f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rnd{round_number}x Person {index}\r\n"
+                 f"N:Person {index};Rnd{round_number}x;;;\r\n"
                  f"EMAIL;TYPE=WORK:r{round_number}.p{index}@example.net\r\nORG:Firm {round_number}-{index}\r\n"
                  "END:VCARD\r\n" for index in range(400)]
         source = tmp_path / f"contacts-{round_number}.vcf"

@@ -33,6 +33,7 @@ def world(vault, vault_path, tmp_path, monkeypatch):
     monkeypatch.setenv("CONTACT_VAULT_PATH", str(vault_path))
     monkeypatch.setenv("CONTACT_VAULT_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("CONTACT_VAULT_CONFIG_DIR", str(tmp_path / "cli-config"))
+    monkeypatch.chdir(tmp_path)  # a file named '-' written by mistake lands here, not in the repository
     return {"person": person.uuid, "doc": doc.uuid, "recipient": recipient.uuid}
 
 
