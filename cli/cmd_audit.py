@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import json
 from typing import Any
 
+from vault.audit import witness
 from vault.audit.export_format import FORMATS
 from vault.audit.scope import ExportScope, make_scope
 from vault.audit.verify import (
@@ -16,7 +17,7 @@ from vault.audit.verify import (
     verify_vault_checkpoint,
 )
 from vault.audit.writers import export_audit, save_checkpoint
-from vault.errors import AuditChainBroken, AuditExportInvalid, ValidationError
+from vault.errors import AuditChainBroken, AuditExportInvalid, AuditTrailShortened, ValidationError
 
 from .context import CliContext
 
@@ -50,7 +51,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_export)
 
     p = audit_sub.add_parser("checkpoint", parents=[common], help="sign the chain's head and print or save it")
-    p.add_argument("--out", metavar="FILE", help="save the checkpoint as JSON to FILE")
+    p.add_argument("--out", metavar="FILE", help="save the checkpoint as JSON to FILE ('-': standard output)")
+    p.add_argument("--reset-witness", action="store_true",
+                   help="after restoring a backup on purpose: make this checkpoint the witness kept outside "
+                        "the vault, even though the trail is shorter than the witness")
     p.set_defaults(func=cmd_checkpoint)
 
 
@@ -87,6 +91,17 @@ def cmd_verify(ctx: CliContext) -> int:
             if ctx.json:
                 ctx.emit(data)
             raise AuditChainBroken(*problem)
+        # The trail may be shorter than it was: compare with the witness kept outside the vault,
+        # every stored checkpoint and the append-only triggers.
+        trail = witness.compare(vault, use_keyring=True)
+        triggers = witness.missing_triggers(vault.conn)
+        if trail or triggers:
+            missing = max((p.missing for p in trail), default=0)
+            details = [p.detail for p in trail] + [f"the append-only trigger {t} is missing" for t in triggers]
+            data.update(ok=False, missing_events=missing, reason="; ".join(details))
+            if ctx.json:
+                ctx.emit(data)
+            raise AuditTrailShortened(missing, "; ".join(details))
         text = f"Audit chain {status.describe()}; every stored checkpoint still matches."
         if earlier is not None:
             text += f" The earlier checkpoint #{earlier.seq} is contained in this history."
@@ -99,7 +114,7 @@ def cmd_export(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         scope: ExportScope = make_scope(vault, person=args.person, since=args.since,
                                                      until=args.until, actions=args.action)
-        result = export_audit(vault, Path(args.out), args.format, scope)
+        result = export_audit(vault, ctx.out_target(), args.format, scope)
         note = " (the PDF table is cut short; the JSON Lines export holds every event)" if result.truncated else ""
         ctx.emit(
             {"id": result.checkpoint.seq, "path": str(result.path), "format": result.format,
@@ -113,7 +128,13 @@ def cmd_export(ctx: CliContext) -> int:
 
 def cmd_checkpoint(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        checkpoint, data = save_checkpoint(vault, ctx.args.out)
+        to_stdout = ctx.args.out == "-"
+        checkpoint, data = save_checkpoint(vault, None if to_stdout else ctx.args.out)
+        if ctx.args.reset_witness:
+            witness.record(vault, checkpoint, force=True)
+        if to_stdout:
+            print(json.dumps(data, indent=2, sort_keys=True))
+            return 0
         where = f" and saved to {ctx.args.out}" if ctx.args.out else ""
         ctx.emit({"id": checkpoint.seq, **data},
                  f"Checkpoint #{checkpoint.seq} (hash {checkpoint.hash}, {checkpoint.at}) signed{where}.")

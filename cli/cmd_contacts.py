@@ -130,8 +130,8 @@ def cmd_export(ctx: CliContext) -> int:
     if not args.person and not args.all:
         raise ValidationError("--person", "choose who to export (--person ID, repeatable) or --all")
     with ctx.open_vault() as vault:
-        path, count = vcard_export.export_vcards(vault, None if args.all else args.person, args.out, args.format,
-                                                 with_notes=args.with_notes)
+        path, count = vcard_export.export_vcards(vault, None if args.all else args.person, ctx.out_target(),
+                                                 args.format, with_notes=args.with_notes)
         ctx.emit({"path": str(path), "count": count, "format": args.format},
                  f"Wrote {count} {'person' if count == 1 else 'people'} to {path} as {args.format} "
                  "(a plaintext file, as you asked).")
@@ -141,7 +141,7 @@ def cmd_export(ctx: CliContext) -> int:
 def cmd_export_person(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         person = vault.people.get(ctx.args.id)
-        path = vault.privacy.export_person(person.id, ctx.args.out)
+        path = vault.privacy.export_person(person.id, ctx.out_file())
         ctx.emit({"id": person.uuid, "path": str(path)},
                  f"Wrote everything held about {person.full_name} to {path} (plaintext; keep it safe).")
     return 0

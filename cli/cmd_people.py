@@ -285,7 +285,7 @@ def cmd_resume_list(ctx: CliContext) -> int:
 
 def cmd_resume_export(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        out = vault.documents.export(ctx.args.document, ctx.args.out)
+        out = vault.documents.export(ctx.args.document, ctx.out_target())
         ctx.emit({"path": str(out)}, f"Wrote a plaintext copy to {out} (you asked for it; it is not encrypted).")
     return 0
 

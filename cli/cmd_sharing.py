@@ -350,7 +350,7 @@ def cmd_share(ctx: CliContext) -> int:
     fields = [f for f in a.fields.split(",") if f.strip()]
     with ctx.open_vault() as vault:
         items = sharing.default_items(vault, a.person, fields, a.resume, include_resume=not a.no_resume)
-        result = sharing.build_share(vault, a.person, a.recipient, items, a.out, pdf_password=password)
+        result = sharing.build_share(vault, a.person, a.recipient, items, ctx.out_file(), pdf_password=password)
         human = [f"Wrote {result.path} (package {result.package_id})",
                  f"  under authorisation {result.authorisation.uuid}; sha256 {result.sha256}"]
         human += [f"  {f['name']} ({f['size']} bytes{', stamped' if f.get('stamped') else ''})" for f in result.files]

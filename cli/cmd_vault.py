@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from vault import remember
+from vault.passphrase_policy import check_new_passphrase
 from vault.store import Vault
 
 from .context import CliContext, read_secret_file
@@ -18,6 +19,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--org", default="", help="your organisation")
     p.add_argument("--email", default="", help="your e-mail")
     p.add_argument("--remember", action="store_true", help="remember the key in the system keyring")
+    p.add_argument("--accept-weak-passphrase", action="store_true",
+                   help="create the vault even though the passphrase is easy to guess (not recommended)")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("check", parents=[common], help="verify the vault's integrity and audit chain")
@@ -32,6 +35,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("passwd", parents=[common], help="change the passphrase (verified re-key)")
     p.add_argument("--new-passphrase-file", metavar="FILE", help="read the new passphrase from FILE")
+    p.add_argument("--accept-weak-passphrase", action="store_true",
+                   help="use the new passphrase even though it is easy to guess (not recommended)")
     p.set_defaults(func=cmd_passwd)
 
     p = sub.add_parser("identity", parents=[common], help="print the owner's public key and fingerprint")
@@ -45,6 +50,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def cmd_init(ctx: CliContext) -> int:
     args = ctx.args
     passphrase = ctx.passphrase("New passphrase: ", confirm=True)
+    check_new_passphrase(passphrase, accept_weak=args.accept_weak_passphrase,
+                         user_inputs=(args.name, args.org, args.email))
     vault = Vault.create(ctx.vault_path, passphrase, owner_name=args.name, organisation=args.org,
                          email=args.email, config=ctx.config)
     try:
@@ -81,7 +88,7 @@ def cmd_check(ctx: CliContext) -> int:
 
 def cmd_backup(ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
-        out = vault.backup(ctx.args.out)
+        out = vault.backup(ctx.out_file())
         ctx.emit({"path": str(out), "size": os.path.getsize(out)}, f"Verified encrypted backup written to {out}")
     return 0
 
@@ -94,6 +101,8 @@ def cmd_passwd(ctx: CliContext) -> int:
             new = os.environ["CONTACT_VAULT_NEW_PASSPHRASE"]
         else:
             new = ctx.prompt_secret("New passphrase: ", confirm=True)
+        check_new_passphrase(new, accept_weak=ctx.args.accept_weak_passphrase,
+                             user_inputs=(vault.owner.name, vault.owner.organisation, vault.owner.email))
         vault.change_passphrase(new)
         ctx.emit({"changed": True}, "Passphrase changed; the vault was re-encrypted and verified.")
     return 0

@@ -8,11 +8,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from vault import paths
 from vault.config import AppConfig
-from vault.errors import ValidationError, WrongPassphrase
+from vault.errors import UnsafeOutput, ValidationError, WrongPassphrase
 from vault.name_check import json_safe, visible_lines
 from vault.store import Vault
 
@@ -26,6 +26,8 @@ class CliContext:
         #: With ``--json``, what ``emit`` produced: printed when the command ends, or merged into
         #: the error object when it fails, so stdout always holds exactly one JSON document.
         self._output: list[Any] = []
+        #: ``--out -``: the command's output goes to stdout, so its report goes to stderr.
+        self.stdout_taken: bool = getattr(args, "out", None) == "-"
 
     # --- passphrases ------------------------------------------------------------------------
 
@@ -78,7 +80,12 @@ class CliContext:
         if self.json:
             self._output.append(data)
         elif human is not None:
-            print(visible_lines(human))
+            print(visible_lines(human), file=self._stream)
+
+    @property
+    def _stream(self) -> Any:
+        """stdout, unless ``--out -`` gave it to the command's output: then reports go to stderr."""
+        return sys.stderr if self.stdout_taken else sys.stdout
 
     def take_output(self) -> list[Any]:
         """What ``emit`` held back in JSON mode (and forget it)."""
@@ -87,11 +94,29 @@ class CliContext:
 
     def flush(self) -> None:
         for data in self.take_output():
-            print(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+            print(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)), file=self._stream)
 
     def say(self, text: str) -> None:
         """Human-only progress and notes (stderr in JSON mode so stdout stays parseable)."""
-        print(text, file=sys.stderr if self.json else sys.stdout)
+        print(text, file=sys.stderr if self.json or self.stdout_taken else sys.stdout)
+
+    # --- --out ------------------------------------------------------------------------------
+
+    def out_target(self) -> str | BinaryIO:
+        """``--out``: a path, or stdout's binary stream for ``-``."""
+        out = str(self.args.out)
+        if out == "-":
+            sys.stdout.flush()
+            return sys.stdout.buffer
+        return out
+
+    def out_file(self) -> str:
+        """``--out`` for commands whose output must be a file (checked, recorded, atomic)."""
+        out = str(self.args.out)
+        if out == "-":
+            raise UnsafeOutput("-", "this command writes a file that is checked and recorded, so it cannot go "
+                                    "to standard output; give a file name")
+        return out
 
 
 def read_secret_file(path: str, what: str) -> str:

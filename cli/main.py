@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 
 import sqlcipher3
 
+from vault.atomic import sweep_staging
+from vault.connection import storage_error
 from vault.errors import ConstraintViolated, VaultDamaged, VaultError
 from vault.name_check import json_safe, visible_lines
 
@@ -118,6 +120,7 @@ def run(argv: Sequence[str]) -> int:
     if handler is None:
         parser.print_usage(sys.stderr)
         return 2
+    sweep_staging()  # temp files of commands that were killed: never left for long
     ctx = CliContext(args)
     try:
         code = int(handler(ctx) or 0)
@@ -126,7 +129,9 @@ def run(argv: Sequence[str]) -> int:
     except sqlcipher3.IntegrityError as exc:  # a schema rule said no: bad input, never "damaged"
         return report_failure(ConstraintViolated(str(exc)), ctx.json, ctx.take_output())
     except sqlcipher3.DatabaseError as exc:
-        return report_failure(VaultDamaged(str(ctx.vault_path), str(exc)), ctx.json, ctx.take_output())
+        # A full disk, a read-only folder or another process's lock is not damage: say which.
+        error = storage_error(ctx.vault_path, exc) or VaultDamaged(str(ctx.vault_path), str(exc))
+        return report_failure(error, ctx.json, ctx.take_output())
     except KeyboardInterrupt:
         return report_failure(Interrupted(), ctx.json, ctx.take_output())
     except BrokenPipeError:

@@ -23,6 +23,8 @@ command -v minisign >/dev/null || need+=(minisign)
 command -v jq >/dev/null || need+=(jq)
 # PyICU (lookalike names, vault/name_check.py) compiles against ICU's headers.
 pkg-config --exists icu-uc 2>/dev/null || need+=(libicu-dev pkg-config)
+# tests/test_crash_safety.py traces the fsync of each commit with strace (skipped without it).
+command -v strace >/dev/null || need+=(strace)
 # Share stamps draw names in any script: DejaVu for Latin, Greek and Cyrillic, Droid Sans
 # Fallback for Chinese and Japanese, Nanum Gothic for Korean (TrueType faces reportlab embeds).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)

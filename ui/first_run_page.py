@@ -12,13 +12,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from vault import remember
+from vault import passphrase_policy, remember
 from vault.errors import ValidationError, VaultError
 
 from .field_errors import FieldErrors, error_label
@@ -38,6 +39,9 @@ class FirstRunPage(QWidget):
 
     def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._weak_accepted_for: str | None = None
+        self.weak_prompt: QMessageBox | None = None
+        self.use_weak_button: object = None
         self.worker = worker
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -193,12 +197,45 @@ class FirstRunPage(QWidget):
             self.errors.show(ValidationError("confirm", "the two passphrases differ"))
             self.confirm.clear()
             return
+        text = self.passphrase.text()
+        if len(text) >= passphrase_policy.MIN_LENGTH and self._weak_accepted_for != text:
+            result = passphrase_policy.strength(text, (self.owner_name.text(), self.organisation.text(),
+                                                       self.email.text()))
+            if result.score < passphrase_policy.MIN_SCORE:
+                self._ask_about_weak(result)
+                return
         self._set_busy(True)
         self.worker.create(
             Path(location).expanduser(), self.passphrase.text(), owner_name=self.owner_name.text(),
             organisation=self.organisation.text(), email=self.email.text(),
             remember_key=self.remember.isChecked(), on_result=self._created, on_error=self._failed,
         )
+
+    def _ask_about_weak(self, result: passphrase_policy.Strength) -> None:
+        """A second, explicit confirmation before a weak passphrase is used (as KeePassXC asks)."""
+        hint = f" ({result.hint})" if result.hint else ""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Weak passphrase",
+                          f"This passphrase is easy to guess{hint}: strength {result.score} of 4. Anyone who "
+                          "gets a copy of the vault file could try guesses like it offline, without limit.\n\n"
+                          "Choose a longer one (four or five unrelated words), or use this one anyway?", parent=self)
+        self.use_weak_button = box.addButton("Use this weak passphrase", QMessageBox.ButtonRole.DestructiveRole)
+        choose = box.addButton("Choose another", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(choose)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        accepted = self.passphrase.text()
+
+        def answered(button: object) -> None:
+            self.weak_prompt = None
+            if button is self.use_weak_button and self.passphrase.text() == accepted:
+                self._weak_accepted_for = accepted
+                self.submit()
+            else:
+                self.errors.show(ValidationError("passphrase", "it is too easy to guess; choose a longer one"))
+                self.passphrase.setFocus()
+
+        box.buttonClicked.connect(answered)
+        self.weak_prompt = box
+        box.open()
 
     def _created(self, info: VaultInfo) -> None:
         self._set_busy(False)

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from vault import paths
+from vault.atomic import sweep_staging
 from vault.errors import VaultError
 from vault.store import CheckReport, Vault
 
@@ -239,6 +240,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """Show the first page: unlock when the vault exists (trying a remembered key), else first run."""
         apply_theme(QApplication.instance(), self.settings.theme)  # type: ignore[arg-type]
+        sweep_staging()  # temp files that a killed command or window left behind
         if self.vault_path.exists():
             self.show_unlock()
             if self.unlock_page.allow_remembered:
@@ -279,6 +281,8 @@ class MainWindow(QMainWindow):
         self.workspace.start()
         self.workspace.table.setFocus()
         self.idle.start()
+        if info.trail_warning:
+            self.show_error(info.trail_warning)
         self.unlocked.emit(info)
 
     @property

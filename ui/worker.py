@@ -72,6 +72,8 @@ class VaultInfo:
     fingerprint: str
     readonly: bool
     remembered: bool
+    #: One sentence when the audit trail is shorter than its witness (or was changed); else "".
+    trail_warning: str = ""
 
 
 @dataclass
@@ -286,7 +288,7 @@ class VaultWorker(QObject):
             path=vault.path, uuid=vault.uuid, owner_name=vault.owner.name,
             organisation=vault.owner.organisation, email=vault.owner.email,
             fingerprint=vault.owner.fingerprint, readonly=vault.readonly,
-            remembered=remember.recall(vault.uuid) is not None,
+            remembered=remember.recall(vault.uuid) is not None, trail_warning=_trail_warning(vault),
         )
 
     def _after_open(self, on_result: ResultCallback | None, context: QObject | None) -> ResultCallback:
@@ -388,3 +390,12 @@ class VaultWorker(QObject):
 
         self._run(job, None, lambda exc: None)
         self._thread.wait(timeout_ms)
+
+
+def _trail_warning(vault: Vault) -> str:
+    """The witness comparison made at unlock: a shortened trail must not go unnoticed."""
+    if not vault.trail_problems:
+        return ""
+    first = vault.trail_problems[0].sentence()
+    return (f"Warning: {first[0].upper()}{first[1:]}. If you did not restore an older copy of this vault on "
+            "purpose, someone may have removed audit events; run Vault → Check vault.")

@@ -14,7 +14,16 @@ from typing import Any, Protocol, TypeAlias
 
 import sqlcipher3
 
-from .errors import VaultDamaged, VaultNotFound, WrongPassphrase
+from .errors import (
+    DiskFull,
+    StorageFailed,
+    VaultBusy,
+    VaultDamaged,
+    VaultError,
+    VaultNotFound,
+    VaultReadOnly,
+    WrongPassphrase,
+)
 from .kdf import key_literal
 
 #: A keyed vault connection, as ``connect`` returns it. sqlcipher3 ships no types; the stub in
@@ -32,6 +41,9 @@ class Executor(Protocol):
 
 PAGE_SIZE = 4096
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+#: Below this much free space, an I/O error of SQLite is taken to be a full disk (SQLite reports
+#: ENOSPC while growing the -shm or -wal file as a plain "disk I/O error").
+LOW_SPACE_BYTES = 1024 * 1024
 
 # Applied after the key, in this order (docs/design.md §4).
 _PRAGMAS_RW = (
@@ -80,13 +92,27 @@ def _apply_key(conn: Connection, key: bytes, salt: bytes | None) -> None:
     conn.execute("PRAGMA cipher_log_level = NONE")
 
 
+def has_pending_wal(path: Path) -> bool:
+    """True when a -wal file holds frames: commits not yet copied into the main file."""
+    try:
+        return os.path.getsize(f"{path}-wal") > 0
+    except OSError:
+        return False
+
+
 def connect(path: Path, key: bytes, *, salt: bytes | None = None, readonly: bool = False) -> Connection:
     """A keyed connection with every pragma set, proven by a read. Raises typed errors."""
+    stale_risk = False
     if readonly:
         uri = f"{Path(path).absolute().as_uri()}?mode=ro"
         if not os.access(Path(path).absolute().parent, os.W_OK):
-            # A WAL database in a read-only folder can only be read as immutable (no -shm possible).
-            uri += "&immutable=1"
+            if has_pending_wal(path):
+                # Commits still in the -wal: 'immutable' would ignore them and show an older vault.
+                # A read-only open can use them when the -shm file exists; otherwise it fails below.
+                stale_risk = True
+            else:
+                # Nothing in a -wal: the main file is the whole vault, and no -shm can be made here.
+                uri += "&immutable=1"
         conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
                                   cached_statements=STATEMENT_CACHE)
     else:
@@ -99,13 +125,51 @@ def connect(path: Path, key: bytes, *, salt: bytes | None = None, readonly: bool
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as exc:
         conn.close()
+        if stale_risk and not isinstance(storage_error(path, exc), DiskFull):
+            raise VaultReadOnly(
+                str(path), "read it: its latest changes are still in its write-ahead log (-wal file), which cannot "
+                "be read in a read-only folder without its -shm file; open it once where the folder is writable"
+            ) from exc
         raise diagnose_open_failure(path, key, exc) from exc
     return conn
+
+
+def free_bytes(folder: Path) -> int | None:
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return None
+    return info.f_bavail * info.f_frsize
+
+
+def storage_error(path: Path, exc: Exception) -> VaultError | None:
+    """A full disk, a read-only file or folder, or a lock held by another process: conditions of
+    the storage around the vault, which must never be reported as damage (the advice for damage,
+    opening a backup, would roll back erasures and revocations). None when it is none of these."""
+    path = Path(path)
+    text = str(exc).lower()
+    if "full" in text:
+        return DiskFull(str(path))
+    if "locked" in text or "busy" in text:
+        return VaultBusy(str(path))
+    if "readonly" in text or "read-only" in text:
+        return VaultReadOnly(str(path))
+    if "disk i/o" in text or "unable to open" in text:
+        free = free_bytes(path.parent)
+        if free is not None and free < LOW_SPACE_BYTES:
+            return DiskFull(str(path))
+        if not (os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))):
+            return VaultReadOnly(str(path), "read or change it")
+        return StorageFailed(str(path), text)
+    return None
 
 
 def diagnose_open_failure(path: Path, key: bytes, exc: Exception) -> Exception:
     """Wrong passphrase or damaged file? Decide from how many pages fail their HMAC."""
     message = str(exc).lower()
+    storage = storage_error(path, exc)
+    if storage is not None:
+        return storage
     if "not a database" not in message and "encrypted" not in message:
         return VaultDamaged(str(path), message)
     total = max(1, os.path.getsize(path) // PAGE_SIZE)

@@ -12,7 +12,7 @@ import os
 import uuid as uuidlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import sniff
 from .atomic import staged_file
@@ -236,13 +236,20 @@ class DocumentService:
                                   {"document": doc.uuid})
         return doc
 
-    def export(self, ident: str | int, destination: str | os.PathLike[str]) -> Path:
+    def export(self, ident: str | int, destination: str | os.PathLike[str] | BinaryIO) -> Path:
         """Write a plaintext copy where the user asked (explicit and audited)."""
         doc = self.get(ident)
-        destination = Path(destination)
-        if destination.is_dir():
-            destination = destination / doc.file_name
         data = self.data(doc.id)
+        if hasattr(destination, "write"):  # an open stream (the CLI's --out -)
+            with self.vault.transaction():
+                self.vault.record("document.exported", "person", self.vault.people.uuid_of(doc.person_id),
+                                  {"document": doc.uuid})
+            destination.write(data)
+            return Path("-")
+        destination = Path(destination)
+        if destination.is_dir() and not destination.is_symlink():
+            destination = destination / doc.file_name
+        destination = self.vault.output_path(destination)
         with staged_file(destination, data), self.vault.transaction():
             self.vault.record("document.exported", "person", self.vault.people.uuid_of(doc.person_id),
                               {"document": doc.uuid})

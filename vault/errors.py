@@ -78,9 +78,61 @@ class VaultLocked(VaultError):
 
 
 class DiskFull(VaultError):
+    """The disk is full: a condition of the storage, never a sign of damage (no backup advice)."""
+
     def __init__(self, path: str) -> None:
-        super().__init__(f"There is not enough disk space to write {path}; nothing was changed.")
+        super().__init__(f"There is not enough disk space to write {path}; nothing was changed. Free some "
+                         "space and try again (the vault is not damaged).")
         self.path = path
+
+
+class VaultBusy(VaultError):
+    """Another process (not necessarily Contact Vault) holds a lock on the database file."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"The vault {path} is locked by another process; close that program or wait for it "
+                         "to finish, then try again (the vault is not damaged).")
+        self.path = path
+
+
+class StorageFailed(VaultError):
+    """The operating system reported an input/output error: the storage, not the vault's content."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"The storage holding {path} reported an error ({reason}); check the disk or network "
+                         "share and try again.")
+        self.path = path
+        self.reason = reason
+
+
+class UnsafeOutput(VaultError):
+    """An output path that would overwrite the vault, its companion files, or something not a file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"Refusing to write to {path}: {reason}; choose a new file name.")
+        self.path = path
+        self.reason = reason
+
+
+class WeakPassphrase(VaultError):
+    """zxcvbn scored the passphrase below the minimum; the user may accept it explicitly."""
+
+    def __init__(self, score: int, hint: str) -> None:
+        detail = f" ({hint})" if hint else ""
+        super().__init__(f"passphrase: it is too easy to guess (strength {score} of 4){detail}; choose a longer, "
+                         "less predictable one, or accept a weak one explicitly (--accept-weak-passphrase).")
+        self.score = score
+        self.hint = hint
+
+
+class AuditTrailShortened(VaultError):
+    """The vault's trail is behind the witness kept outside it, or lost a stored checkpoint."""
+
+    def __init__(self, missing: int, detail: str) -> None:
+        lead = f"The audit trail is missing {missing} event(s)" if missing else "The audit trail was tampered with"
+        super().__init__(f"{lead}: {detail}.")
+        self.missing = missing
+        self.detail = detail
 
 
 class WriteFailed(VaultError):

@@ -117,6 +117,7 @@ class PrivacyService:
         target = Path(destination)
         if target.is_dir():
             raise ValidationError("--out", f"{target} is a folder; give a file name ending in .zip")
+        target = vault.output_path(target)
         # The zip holds its own export event and checkpoint, so it is built inside the
         # transaction; it is staged there too and takes its name only once that commits.
         with contextlib.ExitStack() as staging, vault.transaction():

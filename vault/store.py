@@ -20,15 +20,22 @@ from typing import TYPE_CHECKING, Any
 import sqlcipher3
 
 from . import audit, kdf
-from .atomic import fsync_dir, replace_with
+from .atomic import check_output_target, fsync_dir, replace_with, sweep_beside, sweep_staging
 from .audit import checkpoints
 from .clock import Clock
 from .config import AppConfig
-from .connection import Connection, Cursor, connect, integrity_report, precheck_file, quick_integrity_report
+from .connection import (
+    Connection,
+    Cursor,
+    connect,
+    integrity_report,
+    precheck_file,
+    quick_integrity_report,
+    storage_error,
+)
 from .errors import (
     AuthorisationImmutable,
     ConstraintViolated,
-    DiskFull,
     IntegrityCheckFailed,
     SchemaTooNew,
     ValidationError,
@@ -86,11 +93,10 @@ def validate_passphrase(passphrase: str) -> None:
 
 
 def _sqlite_error(path: Path, exc: Exception) -> Exception:
+    storage = storage_error(path, exc)
+    if storage is not None:
+        return storage
     text = str(exc).lower()
-    if "full" in text:
-        return DiskFull(str(path))
-    if "readonly" in text or "read-only" in text:
-        return VaultReadOnly(str(path))
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return VaultDamaged(str(path), text)
     return WriteFailed(str(path), text)
@@ -113,6 +119,8 @@ class Vault:
         self.readonly = readonly
         self._depth = 0
         self._reader: Connection | None = None
+        #: ``audit.witness.TrailProblem``s found when the vault was opened (shown on unlock).
+        self.trail_problems: list[Any] = []
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.uuid: str = meta["vault_uuid"]
         row = conn.execute(
@@ -151,7 +159,7 @@ class Vault:
         if path.exists():
             raise VaultExists(str(path))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private_folder(path.parent)
         except OSError as exc:
             raise WriteFailed(str(path.parent), exc.strerror or str(exc)) from exc
         clock = clock or Clock()
@@ -215,6 +223,7 @@ class Vault:
     ) -> Vault:
         """Unlock. Counts failed attempts and audits the success with that count."""
         path = Path(path).absolute()
+        sweep_staging()
         precheck_file(path)
         config = config or AppConfig()
         if raw_key is None:
@@ -244,12 +253,19 @@ class Vault:
         except BaseException:
             lock.release()
             raise
+        if not readonly:
+            # Holding the lock: no other process writes beside the vault now.
+            _make_private(path)
+            sweep_beside(path)
+            for backup in config.vault_entry(path).get("backups", []):
+                sweep_beside(Path(backup.get("path", "")))
         try:
             if version < LATEST_VERSION:
                 if readonly:
                     raise VaultReadOnly(str(path), "upgrade it to this version's format")
                 vault._migrate(version, backup_before_migrate)
             config.note_opened(path, vault.uuid)
+            vault.trail_problems = _trail_problems(vault)  # before this unlock adds its event
             if not readonly:
                 failed = config.take_failed_unlocks(path)
                 with vault.transaction():
@@ -273,6 +289,11 @@ class Vault:
 
     def close(self) -> None:
         self._close_reader()
+        if self._conn is not None and not self.readonly and getattr(self, "config", None) is not None:
+            from .audit import witness
+
+            with contextlib.suppress(Exception):  # a witness that cannot be written must not stop the close
+                witness.seal(self)
         if self._conn is not None:
             with contextlib.suppress(sqlcipher3.Error):
                 if not self.readonly:
@@ -432,6 +453,8 @@ class Vault:
         if not self.readonly:
             with contextlib.suppress(sqlcipher3.Error):
                 self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        from .audit import witness
+
         if not quick:
             problems = integrity_report(self.path, self._key)
             chain = audit.verify_chain(self.conn)
@@ -443,6 +466,10 @@ class Vault:
                                       (latest.seq, latest.hash) if latest and not problems else None)
         if not chain.ok:
             problems.append(f"audit chain {chain.describe()}")
+        for trigger in witness.missing_triggers(self.conn):
+            problems.append(f"the audit trail's append-only trigger {trigger} is missing, so events can be "
+                            "changed or deleted")
+        problems.extend(problem.sentence() for problem in witness.compare(self, use_keyring=True))
         return CheckReport(not problems, problems, chain)
 
     def _checkpoint_problems(self) -> list[str]:
@@ -497,9 +524,7 @@ class Vault:
 
     def backup(self, destination: str | os.PathLike[str]) -> Path:
         """A verified encrypted copy under the same passphrase, written atomically."""
-        destination = Path(destination).absolute()
-        if destination == self.path:
-            raise ValidationError("backup", "choose a file other than the vault itself")
+        destination = self.output_path(destination)
         salt = kdf.read_salt(self.path)
         with contextlib.suppress(sqlcipher3.Error):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -518,6 +543,9 @@ class Vault:
                     self.record("vault.backup", "vault", self.uuid, {})
 
         replace_with(destination, produce)
+        from .audit import witness
+
+        witness.forget(self, destination)
         self.config.note_backup(self.path, destination, self.now())
         return destination
 
@@ -531,6 +559,8 @@ class Vault:
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         tmp = self.path.with_name(f".{self.path.name}.rekey")
         _remove_db_files(tmp)
+        # Created 0600 before SQLite opens it, so the copy and its -wal/-shm are private too.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
             self._export_copy(tmp, new_key, new_salt, "vault.rekeyed")
             self._verify_copy(tmp, new_key)
@@ -559,6 +589,7 @@ class Vault:
         for extra in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 Path(str(self.path) + extra).unlink()
+        _make_private(self.path)
         self._key = new_key
         self._conn = connect(self.path, new_key)
         from . import remember
@@ -622,6 +653,15 @@ class Vault:
 
         return RetentionService(self)
 
+    def companion_paths(self) -> list[Path]:
+        """The vault file and the files SQLite and the app keep beside it."""
+        return [self.path, *(Path(f"{self.path}{extra}") for extra in ("-wal", "-shm", "-journal", ".lock"))]
+
+    def output_path(self, destination: str | os.PathLike[str]) -> Path:
+        """Where an export may be written: never the vault or its companions, never a device,
+        FIFO or folder (UnsafeOutput)."""
+        return check_output_target(destination, self.companion_paths())
+
     def verify_audit_chain(self) -> audit.ChainStatus:
         return audit.verify_chain(self.conn)
 
@@ -644,6 +684,32 @@ def _remove_db_files(path: Path) -> None:
     for extra in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             Path(str(path) + extra).unlink()
+
+
+def _trail_problems(vault: Vault) -> list[Any]:
+    """How the trail disagrees with its witness and stored checkpoints (never stops an open)."""
+    from .audit import witness
+
+    try:
+        return list(witness.compare(vault))
+    except Exception:
+        return []
+
+
+def _private_folder(folder: Path) -> None:
+    """Create the vault's folder (and missing parents) as 0700; an existing folder keeps its mode."""
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    for parent in reversed(missing):
+        parent.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(parent, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def _make_private(path: Path) -> None:
+    """0600 for the vault and its -wal/-shm (older versions made them 0644); best effort."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(OSError):
+            if candidate.exists() and candidate.stat().st_mode & 0o077 and candidate.stat().st_uid == os.getuid():
+                os.chmod(candidate, 0o600)
 
 
 def _writable(path: Path) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .atomic import staged_file
 from .errors import ValidationError
@@ -123,7 +123,7 @@ def render(people: Iterable[Person], version: str = "4.0", *, with_notes: bool =
     return "".join(person_vcard(p, version, with_notes=with_notes) for p in people).encode("utf-8")
 
 
-def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination: str | os.PathLike[str],
+def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination: str | os.PathLike[str] | BinaryIO,
                   fmt: str = "vcard4", *, with_notes: bool = False) -> tuple[Path, int]:
     """Write the chosen people (all when ``people`` is None) to one .vcf file, atomically.
 
@@ -140,7 +140,13 @@ def export_vcards(vault: Vault, people: Iterable[str | int] | None, destination:
     found = vault.people.get_many(ids)
     chosen = [found[i] for i in ids]
     data = render(chosen, VERSIONS[fmt], with_notes=with_notes)
-    target = Path(destination)
+    if hasattr(destination, "write"):  # an open stream (the CLI's --out -)
+        with vault.transaction():
+            vault.record("export.vcard", "vault", vault.uuid,
+                         {"format": fmt, "count": len(chosen), "people": [p.uuid for p in chosen]})
+        destination.write(data)
+        return Path("-"), len(chosen)
+    target = vault.output_path(destination)
     with staged_file(target, data), vault.transaction():
         vault.record("export.vcard", "vault", vault.uuid,
                      {"format": fmt, "count": len(chosen), "people": [p.uuid for p in chosen], "notes": with_notes})

@@ -1,59 +1,57 @@
-"""Disk full (RLIMIT_FSIZE in a child) and read-only vaults (tested as an unprivileged user)."""
+"""Disk full (a real small tmpfs, ENOSPC) and read-only vaults (tested as an unprivileged user)."""
 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import signal
 import subprocess
 
 import pytest
 
 from tests.conftest import CLI, PASSPHRASE, cli_env
+from tests.helpers.small_disk import fill, small_tmpfs
 from vault.store import Vault
 
 
-def _limited(max_bytes: int):
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes fail with EFBIG instead of killing us
-        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
-    return apply
-
-
-def _run(env, *args, preexec=None):
-    result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=120, preexec_fn=preexec)
+def _run(env, *args):
+    result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=120)
     assert "Traceback" not in result.stderr
     return result
 
 
 def test_disk_full_during_backup_leaves_no_partial_file(vault_path, tmp_path):
+    """The backup's target is a real tmpfs smaller than the vault: the kernel says ENOSPC."""
     env = cli_env(vault_path, tmp_path / "cfg")
-    before = vault_path.read_bytes()
-    target = tmp_path / "out" / "backup.cvault"
-    target.parent.mkdir()
-    result = _run(env, "backup", "--out", str(target), preexec=_limited(len(before) // 2))
-    assert result.returncode == 1
-    assert "not enough disk space" in result.stderr or "Could not write" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert list(target.parent.iterdir()) == []
+    size = vault_path.stat().st_size
+    with small_tmpfs(max(64, size // 2048)) as disk:
+        target = disk / "backup.cvault"
+        result = _run(env, "backup", "--out", str(target))
+        assert result.returncode == 1
+        assert "not enough disk space" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert list(disk.iterdir()) == []
     assert _run(env, "check").returncode == 0
 
 
-def test_disk_full_during_a_write_keeps_the_vault(vault_path, tmp_path):
-    env = cli_env(vault_path, tmp_path / "cfg")
-    assert _run(env, "person", "add", "--name", "Before Full").returncode == 0
-    size = os.path.getsize(vault_path) + os.path.getsize(f"{vault_path}-wal") if os.path.exists(
-        f"{vault_path}-wal") else os.path.getsize(vault_path)
-    big = tmp_path / "big-resume.txt"
-    big.write_text("resume words " * 400_000)
-    person_id = _run(env, "person", "list", "--json").stdout.split('"uuid": "')[1].split('"')[0]
-    result = _run(env, "resume", "add", person_id, str(big), preexec=_limited(size + 200_000))
-    assert result.returncode == 1
-    assert "disk space" in result.stderr or "Could not write" in result.stderr
-    listing = _run(env, "resume", "list", person_id)
-    assert "No documents." in listing.stdout
-    assert _run(env, "check").returncode == 0
+def test_disk_full_during_a_write_keeps_the_vault(template_vault, tmp_path):
+    """The vault lives on a real tmpfs with little room left; a large resume cannot fit (ENOSPC)."""
+    with small_tmpfs(4096) as disk:
+        vault_path = disk / "vault.cvault"
+        shutil.copyfile(template_vault[0], vault_path)
+        env = cli_env(vault_path, tmp_path / "cfg")
+        assert _run(env, "person", "add", "--name", "Before Full").returncode == 0
+        big = tmp_path / "big-resume.txt"
+        big.write_text("resume words " * 400_000)
+        person_id = _run(env, "person", "list", "--json").stdout.split('"uuid": "')[1].split('"')[0]
+        filler = fill(disk, leave_bytes=1_500_000)
+        result = _run(env, "resume", "add", person_id, str(big))
+        assert result.returncode == 1
+        assert "not enough disk space" in result.stderr, result.stderr
+        assert "is damaged" not in result.stderr
+        filler.unlink()
+        listing = _run(env, "resume", "list", person_id)
+        assert "No documents." in listing.stdout
+        assert _run(env, "check").returncode == 0
 
 
 def _run_as_nobody(env: dict[str, str], *args: str) -> tuple[int, str, str]:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import CLI, cli_env, corpus_file
+from vault.config import AppConfig
 from vault.people import NewContactPoint, PersonFields
 from vault.store import Vault
 
@@ -36,6 +39,19 @@ def _timed(env: dict[str, str], args: list[str]) -> float:
 def _kill_at_random(env: dict[str, str], args: list[str], duration: float, rng: random.Random) -> None:
     proc = subprocess.Popen([*CLI, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(rng.uniform(0.05, duration * 1.1))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def _kill_when_a_file_appears(env: dict[str, str], args: list[str], folder: Path, timeout: float) -> None:
+    """SIGKILL the command the moment any new entry (a .part file, say) shows in ``folder``."""
+    before = set(os.listdir(folder))
+    proc = subprocess.Popen([*CLI, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if set(os.listdir(folder)) - before:
+            break
+        time.sleep(0.0002)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
@@ -68,7 +84,11 @@ def test_kill_during_package_build(sharing_setup, vault_path, template_vault, tm
                       "--out", str(out_dir / f"p{n}.zip")]
     duration = _timed(env, args(0))
     for n in range(1, _kills(40) + 1):
-        _kill_at_random(env, args(n), duration, rng)
+        if n % 4 == 0:
+            _kill_when_a_file_appears(env, args(n), out_dir, duration * 3)
+        else:
+            _kill_at_random(env, args(n), duration, rng)
+    _timed(env, ["check"])  # the next command sweeps what the killed ones were writing
     vault = Vault.open(vault_path, raw_key=template_vault[1], config=app_config)
     try:
         _healthy(vault)
@@ -77,32 +97,84 @@ def test_kill_during_package_build(sharing_setup, vault_path, template_vault, tm
         assert events == len(ledger)
         import hashlib
 
-        for package in out_dir.glob("p*.zip"):
-            # A package under its final name is whole, verifies, and is in the ledger.
-            assert hashlib.sha256(package.read_bytes()).hexdigest() in ledger, package.name
+        # Every file in the folder, hidden ones included: a package under its final name is whole
+        # and in the ledger, and nothing else (no .part with plaintext contact details) is there.
+        for name in os.listdir(out_dir):
+            assert re.fullmatch(r"p\d+\.zip", name), f"leftover {name}"
+            assert hashlib.sha256((out_dir / name).read_bytes()).hexdigest() in ledger, name
     finally:
         vault.close()
+    _no_leftovers(tmp_path)
+
+
+def _no_leftovers(root: Path) -> None:
+    """No temp file anywhere under ``root`` once a command has run (its start sweeps them)."""
+    found = [str(p.relative_to(root)) for p in root.rglob("*") if p.name.endswith(".part")
+             or (p.parent.name == "staging" and p.name.startswith("pending-"))]
+    assert found == [], found
+
+
+@pytest.mark.slow
+def test_kill_during_plaintext_exports_leaves_nothing_readable(sharing_setup, vault_path, template_vault, tmp_path):
+    person, _recipient = sharing_setup
+    env = cli_env(vault_path, tmp_path / "cfg")
+    vault = Vault.open(vault_path, raw_key=template_vault[1], config=AppConfig(tmp_path / "cfg"))
+    doc = vault.conn.execute("SELECT uuid FROM documents").fetchone()[0]
+    vault.close()
+    rng = random.Random(505)
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    for kind, args in (("zip", ["export-person", person, "--out"]), ("pdf", ["resume", "export", doc, "--out"])):
+        duration = _timed(env, [*args, str(out_dir / f"whole.{kind}")])
+        for n in range(_kills(12)):
+            if n % 2:
+                _kill_at_random(env, [*args, str(out_dir / f"k{n}.{kind}")], duration, rng)
+            else:
+                _kill_when_a_file_appears(env, [*args, str(out_dir / f"k{n}.{kind}")], out_dir, duration * 3)
+    _timed(env, ["check"])
+    for name in os.listdir(out_dir):
+        assert re.fullmatch(r"(whole|k\d+)\.(zip|pdf)", name), f"leftover {name}"
+    vault = Vault.open(vault_path, raw_key=template_vault[1], config=AppConfig(tmp_path / "cfg"))
+    try:
+        exported = vault.conn.execute(
+            "SELECT count(*) FROM audit WHERE action IN ('person.exported', 'document.exported')").fetchone()[0]
+        # Each file under its name was recorded before it took the name.
+        assert len(os.listdir(out_dir)) <= exported
+    finally:
+        vault.close()
+    _no_leftovers(tmp_path)
 
 
 @pytest.mark.slow
 def test_kill_during_contact_import(vault_path, template_vault, tmp_path, app_config):
-    cards = []
-    for index in range(400):
-        cards.append(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Imported Person {index}\r\nN:Person {index};Imported;;;\r\n"
-                     f"EMAIL;TYPE=WORK:imported{index}@example.net\r\nORG:Firm number {index}\r\nEND:VCARD\r\n")
-    source = tmp_path / "contacts.vcf"
-    source.write_text("".join(cards))
+    def fresh_file(round_number: int) -> Path:
+        """New people every round: re-importing an imported file is a no-op a kill cannot hurt."""
+        # "Rnd<N>x" keeps rounds apart for duplicate detection ("Round 2 Person 1" would match
+        # "Round 1 Person 2": the same words in another order).
+        cards = [f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rnd{round_number}x Person {index}\r\n"
+                 f"N:Person {index};Rnd{round_number}x;;;\r\n"
+                 f"EMAIL;TYPE=WORK:r{round_number}.p{index}@example.net\r\nORG:Firm {round_number}-{index}\r\n"
+                 "END:VCARD\r\n" for index in range(400)]
+        source = tmp_path / f"contacts-{round_number}.vcf"
+        source.write_text("".join(cards))
+        return source
+
     env = cli_env(vault_path, tmp_path / "cfg")
     rng = random.Random(808)
-    duration = _timed(env, ["import", str(source), "--dry-run"])
-    for _ in range(_kills(40)):
-        _kill_at_random(env, ["import", str(source)], duration * 1.5, rng)
+    duration = _timed(env, ["import", str(fresh_file(0)), "--dry-run"])
+    before, completed = 0, 0
+    for round_number in range(1, _kills(40) + 1):
+        _kill_at_random(env, ["import", str(fresh_file(round_number))], duration * 1.5, rng)
         vault = Vault.open(vault_path, raw_key=template_vault[1], config=app_config)
         try:
             count = vault.people.count()
-            assert count in (0, 400), f"a half import is visible: {count} people"
+            assert count in (before, before + 400), f"a half import is visible: {count - before} new people"
+            completed += count != before
+            before = count
         finally:
             vault.close()
+    # Some kills must land inside the import itself (not only before it starts or after it ends).
+    assert completed < _kills(40), "every import finished: no kill landed inside one"
     vault = Vault.open(vault_path, raw_key=template_vault[1], config=app_config)
     try:
         _healthy(vault)

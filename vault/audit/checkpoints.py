@@ -76,4 +76,8 @@ def create(vault: Vault) -> Checkpoint:
         conn.execute("INSERT OR IGNORE INTO checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)",
                      (checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.signature))
         vault.record("audit.checkpoint", "vault", vault.uuid, {"seq": head.seq})
+    if not vault._depth:  # committed: keep a copy outside the vault (config folder, keyring)
+        from .witness import record
+
+        record(vault, checkpoint)
     return checkpoint

@@ -13,13 +13,15 @@ longer in the vault shows as ``[erased]``, so an export never carries an erased 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from vault.atomic import atomic_output
 from vault.errors import ValidationError, VaultReadOnly
@@ -268,12 +270,13 @@ def _write_pdf(vault: Vault, handle: BinaryIO, scope: ExportScope, checkpoint: C
     return shown, truncated
 
 
-def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | None = None,
+def export_audit(vault: Vault, out: str | Path | BinaryIO, fmt: str, scope: ExportScope | None = None,
                  progress: Progress | None = None) -> ExportResult:
     """Write one export atomically, carrying a fresh checkpoint, and audit it.
 
     ``progress(done, total)`` is called every thousand events; raising from it (e.g.
-    ``Cancelled``) abandons the export and leaves nothing behind.
+    ``Cancelled``) abandons the export and leaves nothing behind. ``out`` may be an open binary
+    stream (the CLI's ``--out -``): then the bytes go there as they are made.
     """
     if fmt not in FORMATS:
         raise ValidationError("format", f"must be one of {', '.join(FORMATS)}")
@@ -281,9 +284,11 @@ def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | N
         # Every export is audited (docs/design.md §2 rule 3), and a read-only vault cannot record one.
         raise VaultReadOnly(str(vault.path), "record the export in its audit trail")
     scope = scope or ExportScope()
-    out = Path(out).absolute()
-    if out == vault.path:
-        raise ValidationError("out", "choose a file other than the vault itself")
+    if isinstance(out, (str, os.PathLike)):
+        target: Path | None = vault.output_path(out)
+        stream: BinaryIO | None = None
+    else:  # an open stream (the CLI's --out -)
+        target, stream = None, out
     checkpoint = checkpoints.create(vault)
     last = audit.last_event(vault.conn)
     head = last.seq if last else 0
@@ -291,7 +296,8 @@ def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | N
     exported_at = vault.now()
     ticker = _Ticker(progress, total)
     truncated = False
-    with atomic_output(out) as handle:
+    opened = contextlib.nullcontext(stream) if stream is not None else atomic_output(cast(Path, target))
+    with opened as handle:
         if fmt == "jsonl":
             events = _write_jsonl(vault, handle, scope, checkpoint, head, total, exported_at, ticker)
         elif fmt == "csv":
@@ -306,7 +312,8 @@ def export_audit(vault: Vault, out: str | Path, fmt: str, scope: ExportScope | N
             details["person"] = scope.person
         with vault.transaction():
             vault.record("audit.exported", "vault", vault.uuid, details)
-    return ExportResult(out, fmt, scope, events, head, checkpoint, truncated)
+    return ExportResult(Path("-") if stream is not None else cast(Path, target), fmt, scope, events, head, checkpoint,
+                        truncated)
 
 
 def jsonl_export_bytes(vault: Vault, scope: ExportScope, checkpoint: Checkpoint) -> bytes:
@@ -322,11 +329,12 @@ def jsonl_export_bytes(vault: Vault, scope: ExportScope, checkpoint: Checkpoint)
 
 def save_checkpoint(vault: Vault, out: str | Path | None = None) -> tuple[Checkpoint, dict[str, Any]]:
     """The current signed checkpoint as a self-describing JSON object, optionally saved to a file."""
+    target = vault.output_path(out) if out is not None else None
     checkpoint = checkpoints.create(vault)
     ident = vault.owner.identity
     data = {"type": checkpoints.CHECKPOINT_TYPE, **checkpoint.to_json(), "vault": vault.uuid,
             "public_key": ident.minisign_base64(), "fingerprint": ident.fingerprint}
-    if out is not None:
-        with atomic_output(Path(out)) as handle:
+    if target is not None:
+        with atomic_output(target) as handle:
             handle.write(json.dumps(data, indent=2, sort_keys=True).encode("utf-8") + b"\n")
     return checkpoint, data

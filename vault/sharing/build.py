@@ -167,6 +167,7 @@ def build_share(
 
     The package file is written inside the ledger transaction: either both exist or neither.
     """
+    target = vault.output_path(out)
     now = vault.now()
     package_id = str(uuidlib.uuid4())
     plan = plan_share(vault, person, recipient, items, package_id=package_id, now=now, pdf_password=pdf_password)
@@ -233,7 +234,6 @@ def build_share(
     digest = hashlib.sha256(archive).hexdigest()
     warnings = plan.warnings
     share_uuid = str(uuidlib.uuid4())
-    target = Path(out)
     _record_and_write(vault, share_uuid, person_id, who.uuid, rec, auth, wanted, package_id, digest, now,
                       bool(pdf_password), bool(warnings), target, archive)
     return ShareResult(package_id, share_uuid, target, digest, vault.authorisations.get(auth.id),

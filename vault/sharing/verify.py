@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import stat
@@ -13,16 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vault.authorisations import FIELDS, day
+from vault.authorisations import day
 from vault.errors import PackageInvalid, ValidationError
 from vault.identity import PublicIdentity, verify_minisign
 from vault.name_check import visible
 
+from .manifest import ManifestRejected, parse_manifest
 from .package_format import (
-    FORMAT,
     MANIFEST,
     MAX_ENTRIES,
     MAX_ENTRY_BYTES,
+    MAX_MANIFEST_BYTES,
     MAX_TOTAL_BYTES,
     SENDER_KEY,
     SIGNATURE,
@@ -181,31 +181,16 @@ def _culprit(entries: dict[str, bytes], candidates: tuple[str, ...]) -> str | No
     return None
 
 
-def _shape_ok(manifest: dict[str, Any]) -> bool:
-    """The fields this version reads have the types it expects (a signer may still be hostile)."""
-    files, sender, auth = manifest.get("files"), manifest.get("sender"), manifest.get("authorisation")
-    person, recipient = manifest.get("person", {}), manifest.get("recipient", {})
-    if not (isinstance(files, list) and all(isinstance(f, dict) and isinstance(f.get("name"), str)
-                                            and isinstance(f.get("size"), int) and isinstance(f.get("sha256"), str)
-                                            for f in files)):
-        return False
-    if not (isinstance(sender, dict) and isinstance(sender.get("public_key"), str)):
-        return False
-    if not (isinstance(auth, dict) and isinstance(auth.get("obtained_at"), str)
-            and isinstance(auth.get("scope"), list) and isinstance(auth.get("valid_until"), str | None)):
-        return False
-    if not (isinstance(person, dict) and isinstance(recipient, dict)
-            and all(isinstance(person.get(k, []), list) for k in FIELDS)):
-        return False
-    return isinstance(manifest.get("package_id"), str) and isinstance(manifest.get("items", []), list)
-
-
 def verify_entries(entries: dict[str, bytes], *, sender_key: str | None, now: str) -> VerifyReport:
     report = VerifyReport()
     for required in (MANIFEST, SIGNATURE):
         if required not in entries:
             report.problems.append(f"{required} is missing")
             return report
+    if len(entries[MANIFEST]) > MAX_MANIFEST_BYTES:
+        report.problems.append(f"{MANIFEST} is {len(entries[MANIFEST])} bytes, over the {MAX_MANIFEST_BYTES} "
+                               "bytes allowed")
+        return report
     if sender_key is not None:
         key_text, report.key_source = sender_key, "key given"
     elif SENDER_KEY in entries:
@@ -232,17 +217,16 @@ def verify_entries(entries: dict[str, bytes], *, sender_key: str | None, now: st
         else:
             report.problems.append(f"the signature {SIGNATURE} does not verify {MANIFEST} ({check.reason})")
         return report
-    # Signed: now the manifest may be parsed.
+    # Signed: now the manifest may be parsed (size, depth, JSON, then the written schema).
     try:
-        manifest = json.loads(entries[MANIFEST])
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not _shape_ok(manifest):
-            raise ValueError("unknown format")
-        files = manifest["files"]
-        sender = manifest["sender"]
-        auth = manifest["authorisation"]
-    except (ValueError, KeyError, TypeError):
-        report.problems.append(f"{MANIFEST} is signed but is not a Contact Vault manifest this version reads")
+        manifest = parse_manifest(entries[MANIFEST])
+    except ManifestRejected as exc:
+        report.problems.append(f"{MANIFEST} is signed but is not a Contact Vault manifest this version reads: "
+                               f"{exc}")
         return report
+    files = manifest["files"]
+    sender = manifest["sender"]
+    auth = manifest["authorisation"]
     report.manifest = manifest
     report.package_id = str(manifest.get("package_id", ""))
     report.sender = sender
