@@ -91,6 +91,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--no-resume", action="store_true", help="contact details only (an introduction)")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--pdf-password-file", metavar="F", help="protect the PDFs (AES-256) with this password")
+    p.add_argument("--anonymise", "--anonymize", action="store_true",
+                   help="blind CV: a candidate reference instead of the name, no photo on page 1")
+    p.add_argument("--redact", action="append", default=[], metavar="WORDS",
+                   help="also remove these words from the documents (repeatable), e.g. a salary")
     p.set_defaults(func=cmd_share)
 
     p = sub.add_parser("shares", parents=[common], help="the submittal ledger")
@@ -289,13 +293,20 @@ def cmd_share(ctx: CliContext) -> int:
     fields = [f for f in a.fields.split(",") if f.strip()]
     with ctx.open_vault() as vault:
         items = sharing.default_items(vault, a.person, fields, a.resume, include_resume=not a.no_resume)
-        result = sharing.build_share(vault, a.person, a.recipient, items, a.out, pdf_password=password)
+        result = sharing.build_share(vault, a.person, a.recipient, items, a.out, pdf_password=password,
+                                     anonymise=a.anonymise, words=a.redact)
         human = [f"Wrote {result.path} (package {result.package_id})",
                  f"  under authorisation {result.authorisation.uuid}; sha256 {result.sha256}"]
-        human += [f"  {f['name']} ({f['size']} bytes{', stamped' if f.get('stamped') else ''})" for f in result.files]
+        human += [f"  {f['name']} ({f['size']} bytes{', stamped' if f.get('stamped') else ''}"
+                  f"{_removed_words(f.get('redactions') or {})})" for f in result.files]
         human += [f"Warning: {w}" for w in result.warnings]
         ctx.emit(result.to_json(), "\n".join(human))
     return 0
+
+
+def _removed_words(counts: dict[str, int]) -> str:
+    """", removed: 2 phone, 1 email" (nothing when nothing was removed)."""
+    return (", removed: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())) if counts else ""
 
 
 def cmd_shares(ctx: CliContext) -> int:
