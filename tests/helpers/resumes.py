@@ -89,3 +89,34 @@ def contact_resume_pdf(pages: int = 3, *, photo: bool = True) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def contact_resume_docx(pages: int = 3) -> bytes:
+    """A Word resume with the same details, plus document properties, a comment-like note in the
+    properties and a header: what agencies receive most."""
+    from docx import Document
+    from docx.enum.text import WD_BREAK
+
+    doc = Document()
+    props = doc.core_properties
+    props.author = NAME
+    props.last_modified_by = NAME
+    props.comments = f"Call {PHONE}"
+    props.title = f"{NAME} CV"
+    doc.sections[0].header.paragraphs[0].text = f"{NAME} - {EMAIL}"
+    doc.add_heading(NAME, level=0)
+    doc.add_paragraph(f"Email: {EMAIL}   Phone: {PHONE_FORMS[0]}")
+    doc.add_paragraph(f"Also {PHONE_FORMS[1]} or {PHONE_FORMS[2]} or {PHONE_FORMS[3]}")
+    doc.add_paragraph(f"Mobile {PHONE_FORMS[4]}   Profile: {PROFILE}")
+    doc.add_paragraph(f"Referee: {OTHER_EMAIL}, tel. {OTHER_PHONE}")
+    doc.add_paragraph(f"Experience: {KEPT[0]}, 2019 - 2024. Salary 95000 GBP.")
+    for n in range(1, pages):
+        doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+        doc.add_paragraph(f"Page {n + 1}: {KEPT[1]}. {KEPT[2]}.")
+        for line in range(12):
+            doc.add_paragraph(f"Project {line}: shipped a service used by many teams, on time.")
+        if n == pages - 1:
+            doc.add_paragraph(f"Call me on {OTHER_PHONE} any time.")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from vault.authorisations import FIELDS, Authorisation, day
 from vault.documents import safe_file_name
 
+from .convert import convert_to_pdf
 from .ledger import represent_warnings
 from .package_format import RESERVED
 from .redaction import RedactionReport, RedactionRules
@@ -155,8 +156,8 @@ def plan_share(vault: Vault, person: str | int, recipient: str | int, items: lis
     """Check the share (audited; a refusal raises ShareNotAuthorised) and prepare its content.
 
     ``authorisation`` names the one the wizard already checked on its authorisation page, so its
-    preview does not audit a second check; ``preview`` stamps only the first PDF (the one shown),
-    so later PDFs appear unstamped in a preview plan and it must never be written out.
+    preview does not audit a second check; ``preview`` converts and stamps only the first document
+    (the one shown), so a preview plan must never be written out.
     ``anonymise`` makes a blind CV; ``words`` are the user's own redaction marks.
     """
     person_id = vault.people.resolve(person)
@@ -177,15 +178,23 @@ def plan_share(vault: Vault, person: str | int, recipient: str | int, items: lis
         if not item.startswith("document:"):
             continue
         doc = vault.documents.get(item[9:])
+        if preview and any(d.stamped for d in documents):
+            # The preview shows the first document only; the build converts and stamps them all.
+            documents.append(PackageFile(doc.file_name, b"", "resume", doc.mime_type, doc.sha256))
+            continue
         data = vault.documents.data(doc.id)
+        converter: dict[str, str] | None = None
+        file_name = doc.file_name
+        if doc.mime_type != "application/pdf":
+            # Never shared raw (design rule 6): converted, then sanitised, redacted and stamped.
+            data, made_by = convert_to_pdf(data, doc.mime_type, doc.file_name)
+            converter = made_by.to_json()
+            file_name = os.path.splitext(doc.file_name)[0] + ".pdf"
         # A blind CV's file name must not name the person either.
-        name = _entry_name("resume" + os.path.splitext(doc.file_name)[1] if anonymise else doc.file_name, taken)
-        if doc.mime_type == "application/pdf" and not (preview and any(d.stamped for d in documents)):
-            stamped, report = share_pdf_isolated(data, stamp, file_name=doc.file_name,
-                                                 password=pdf_password or None, rules=rules)
-            documents.append(PackageFile(name, stamped, "resume", doc.mime_type, doc.sha256, True,
-                                         bool(pdf_password), report.summary(), rules.anonymise, None, report))
-        else:
-            documents.append(PackageFile(name, data, "resume", doc.mime_type, doc.sha256, False, False))
+        name = _entry_name("resume.pdf" if anonymise else file_name, taken)
+        stamped, report = share_pdf_isolated(data, stamp, file_name=doc.file_name, password=pdf_password or None,
+                                             rules=rules)
+        documents.append(PackageFile(name, stamped, "resume", "application/pdf", doc.sha256, True,
+                                     bool(pdf_password), report.summary(), rules.anonymise, converter, report))
     return SharePlan(who, rec, auth, wanted, points, stamp, documents,
                      represent_warnings(vault, person_id, rec.id), rules.candidate)
