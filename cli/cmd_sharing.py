@@ -61,6 +61,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--obtained", required=True, metavar="DATE", help="when consent was given")
     p.add_argument("--valid-until", metavar="DATE", help="last day it is valid (inclusive)")
     p.add_argument("--max-uses", type=int, metavar="N", help="how many packages it allows")
+    naming = p.add_mutually_exclusive_group()
+    naming.add_argument("--named", dest="may_name", action="store_const", const=True, default=None,
+                        help="the person agreed to be named to the recipient")
+    naming.add_argument("--no-name", dest="may_name", action="store_const", const=False,
+                        help="the person agreed to a blind CV only: every share under it is anonymised")
     p.add_argument("--evidence", metavar="FILE", help="an e-mail, form or note proving consent (stored encrypted)")
     p.add_argument("--evidence-note", default="", metavar="TEXT")
     p.set_defaults(func=cmd_authorise)
@@ -247,6 +252,7 @@ def cmd_authorise(ctx: CliContext) -> int:
                 person_id, scope=a.scope.split(","), purpose=a.purpose, method=a.method, obtained_at=a.obtained,
                 recipient=a.recipient, organisation=a.organisation, valid_until=a.valid_until,
                 max_uses=a.max_uses, evidence_document=evidence, evidence_note=a.evidence_note,
+                may_name=a.may_name,
             )
         ctx.emit(auth.to_json(vault.now()), f"Logged authorisation {auth.uuid} for {auth.grantee}")
     return 0

@@ -62,7 +62,7 @@ def test_a_version_1_vault_upgrades_whole_and_keeps_its_rules(version_1_desk: De
         # Migrating adds its own audit events (one per step, plus the unlock) and nothing else.
         assert {t: after[t] for t in TABLES if t != "audit"} == {t: before[t] for t in TABLES if t != "audit"}
         migrated = [r[0] for r in conn.execute("SELECT details FROM audit WHERE action = 'vault.migrated'")]
-        assert migrated == ['{"from":1,"to":2}']
+        assert migrated == ['{"from":1,"to":2}', '{"from":2,"to":6}']
         assert vault.check().ok
         assert vault.verify_audit_chain().ok
         # The rewritten CHECKs still refuse what they refused.

@@ -105,3 +105,17 @@ def test_manual_words_leave_the_package(vault, tmp_path):
     manifest, pdf = unpack(result.path)
     assert where_found(pdf, "manual", "95000") == []
     assert manifest["files"][0]["redactions"]["manual"] == 1
+
+
+def test_consent_to_a_blind_cv_only_anonymises_every_share_under_it(vault, tmp_path):
+    person, doc = canary_world(vault, contact_resume_pdf())
+    vault.recipients.add("Dan Client", email="dan@initech.example", organisation="Initech")
+    auth = vault.authorisations.log(person, recipient="Dan Client", scope=["resume"], purpose="Role", method="email",
+                                    obtained_at="2026-01-15", valid_until="2099-12-31", may_name=False)
+    assert vault.authorisations.get(auth.uuid).may_name is False
+    result = sharing.build_share(vault, person, "Dan Client", [f"document:{doc}"], tmp_path / "p.zip")
+    manifest, pdf = unpack(result.path)
+    assert manifest["person"]["full_name"] == candidate_reference(person)
+    assert where_found(pdf, "name", "Harrow") == []
+    event = audit.query_events(vault.conn, subject_ids=[person], actions=["authorisation.logged"])
+    assert any(e.details.get("may_name") is False for e in event)

@@ -343,6 +343,18 @@ def migration_2(conn: Any, path: str) -> None:
         conn.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
 
 
+#: Blind CVs (issue 15): whether the person agreed to be named to the recipient. NULL on
+#: authorisations logged before it was asked (and on new ones that leave it open); 0 makes every
+#: share under the authorisation a blind CV.
+MIGRATION_6 = """
+ALTER TABLE authorisations ADD COLUMN may_name INTEGER CHECK (may_name IS NULL OR may_name = 0 OR may_name = 1);
+CREATE TRIGGER authorisations_may_name_immutable BEFORE UPDATE OF may_name ON authorisations
+WHEN NEW.may_name IS NOT OLD.may_name
+BEGIN
+    SELECT RAISE(ABORT, 'authorisations are immutable once logged');
+END;
+"""
+
 Migration = str | Callable[[Any, str], None]
 
 def apply_migration(conn: Any, step: Migration, path: str) -> None:
@@ -376,6 +388,7 @@ def split_sql(script: str) -> list[str]:
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, MIGRATION_1),
     (2, migration_2),
+    (6, MIGRATION_6),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -354,6 +354,12 @@ class PreviewPage(QWizardPage):
         auth = self.share.auth_page.authorisation()
         if auth is None:
             return
+        blind_only = auth.may_name is False  # they agreed to a blind CV only: not the user's choice
+        self.anonymise.blockSignals(True)
+        if blind_only:
+            self.anonymise.setChecked(True)
+        self.anonymise.setEnabled(not blind_only)
+        self.anonymise.blockSignals(False)
         person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
         anonymise, words = self.anonymise.isChecked(), self.marked_words()
 

@@ -168,6 +168,8 @@ def plan_share(vault: Vault, person: str | int, recipient: str | int, items: lis
     else:
         auth = vault.authorisations.get(authorisation)
     who = vault.people.get(person_id)
+    # A person who agreed to be shared only as a blind CV is never named under this authorisation.
+    anonymise = anonymise or auth.may_name is False
     # The check refused (and recorded) a field with no shareable value, so each has one here.
     points = {kind: [p.value for p in who.shareable_points(kind)] for kind in wanted if kind in FIELDS}
     stamp = stamp_text_for(vault, rec.label, auth, package_id, now)
