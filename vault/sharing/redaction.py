@@ -107,7 +107,7 @@ class RedactionReport:
 
     def add(self, kind: str, page: int, text: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
-        self.removed.append((kind, page, text))
+        self.removed.append((kind, page, " ".join(text.split())))  # one line, as it reads
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
