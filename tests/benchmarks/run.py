@@ -65,6 +65,8 @@ TARGETS = {
     "gui_rss_mb": ("<=", 400.0),
     "launch_to_unlock_page_s": ("<=", 1.5),
     "verify_page_20mb_s": ("<=", 2.0),
+    "share_pdf_redacted_3p_s": ("<=", 1.5),
+    "share_docx_converted_3p_s": ("<=", 6.0),
 }
 DATASET = (
     "Seeded (random.Random(7)) synthetic desk. People: PeopleService.add inside one vault.transaction() "
@@ -616,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     log("verify.html on a 20 MB package in headless Chromium (child process)")
     page = child_json([sys.executable, str(Path(__file__).with_name("verify_page_at_size.py"))], timeout=600)
     figures.update({k: v for k, v in page.items() if k.startswith("verify_page_")})
+    log("sharing a 3-page resume with redaction and with conversion (child process)")
+    figures.update(child_json([sys.executable, str(Path(__file__).with_name("share_redaction.py"))], timeout=600))
     report = {
         "benchmark": "contact-vault agency scale",
         "scale": name,

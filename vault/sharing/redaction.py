@@ -445,12 +445,15 @@ def _text_font(pages: Sequence[RebuiltPage]) -> str:
 
 def _rebuilt_pdf(pages: Sequence[RebuiltPage]) -> bytes:
     """The rasterised pages as a PDF of their own: picture, invisible text, opaque labelled boxes."""
+    from reportlab import rl_config
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
     font = _text_font(pages)
     out = io.BytesIO()
+    # reportlab would ASCII85-encode the pictures in pure Python (a second per page): binary.
+    saved_a85, rl_config.useA85 = rl_config.useA85, 0
     pdf = canvas.Canvas(out, invariant=1, pageCompression=1)
     for page in pages:
         w, h = page.width, page.height
@@ -482,7 +485,10 @@ def _rebuilt_pdf(pages: Sequence[RebuiltPage]) -> bytes:
                 pdf.setFont("Helvetica", size)
                 pdf.drawString(x0 + 1, h - y1 + (box_h - size) / 2 + size * 0.2, label)
         pdf.showPage()
-    pdf.save()
+    try:
+        pdf.save()
+    finally:
+        rl_config.useA85 = saved_a85
     return out.getvalue()
 
 
