@@ -111,6 +111,9 @@ def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: 
         removed = [f"page {page}, {REMOVED_KINDS.get(kind, kind)}: {text}" for kind, page, text in shown.report.removed]
         if shown.report.images_removed:
             removed.append(f"page 1: {shown.report.images_removed} image(s) (a photo)")
+        # A picture of text cannot be searched: the user has to look (and mark words if needed).
+        removed += [f"page {page} has no text (a scan?): check it yourself, nothing on it could be searched"
+                    for page in shown.report.pages_without_text]
     if shown is not None and shown.converter:
         converted = f"converted to PDF by {shown.converter['name']} {shown.converter['version']}"
     return Preview(shown.data if shown else b"", shown.name if shown else "", others, plan.warnings, removed,

@@ -536,7 +536,7 @@ def _scrub_marked_content(writer: PdfWriter, page: DictionaryObject) -> None:
             page.replace_contents(parsed)
     resources = page.get("/Resources")
     xobjects = resources.get_object().get("/XObject") if resources is not None else None
-    for name, ref in (xobjects.get_object().items() if xobjects is not None else []):
+    for ref in (xobjects.get_object().values() if xobjects is not None else []):
         form = ref.get_object()
         if not (isinstance(form, StreamObject) and form.get("/Subtype") == "/Form"):
             continue
@@ -547,7 +547,6 @@ def _scrub_marked_content(writer: PdfWriter, page: DictionaryObject) -> None:
                 form.set_data(parsed.get_data())
                 if "/Filter" in form:
                     del form[NameObject("/Filter")]
-        del name
 
 
 def _open_check(data: bytes, file_name: str) -> None:
