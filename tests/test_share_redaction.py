@@ -219,3 +219,25 @@ def test_spans_cover_each_phone_format():
     kinds = [s.kind for s in spans]
     assert kinds.count("phone") == len(PHONE_FORMS) and "email" in kinds and "link" in kinds
     assert "2019" not in " ".join(s.text for s in spans)
+
+
+def test_blind_cv_removes_a_photo_nested_in_a_form_xobject():
+    from PIL import Image
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    pdf.beginForm("photo")
+    pdf.drawInlineImage(Image.new("RGB", (20, 20), (0, 200, 0)), 400, 700, 80, 80)
+    pdf.endForm()
+    pdf.doForm("photo")
+    pdf.drawString(72, 780, NAME)
+    pdf.save()
+    shared, report = share_pdf(out.getvalue(), STAMP, rules=RedactionRules(names=[NAME], candidate="Candidate X"))
+    assert report.images_removed == 1
+    doc = pdfium.PdfDocument(shared)
+    try:
+        image = doc[0].render(scale=1).to_pil().convert("RGB")
+    finally:
+        doc.close()
+    assert not [p for p in image.get_flattened_data() if p[1] > 150 and p[0] < 80 and p[2] < 80]

@@ -314,6 +314,7 @@ def _remove_images(page: Any) -> int:
             kind = pdfium_c.FPDFPageObj_GetType(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
                 if pdfium_c.FPDFFormObj_RemoveObject(form, obj):
+                    pdfium_c.FPDFPageObj_Destroy(obj)  # removed objects belong to the caller
                     removed += 1
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
                 walk_form(obj)
