@@ -35,7 +35,7 @@ from .redaction import Prepared, RedactionReport, RedactionRules
 # pypdf and reportlab are imported where they are used: importing them costs ~0.6 s, which
 # every app launch (the share wizard imports this module) and every stamping child would pay.
 if TYPE_CHECKING:
-    from pypdf import PdfWriter
+    from pypdf import PageObject, PdfWriter
     from pypdf.generic import DictionaryObject, IndirectObject
 
 SCALE = 0.93
@@ -513,7 +513,7 @@ def _sanitised_pdf(data: bytes, prepared: Prepared) -> bytes:
 _ALTERNATE_TEXT = (b"/ActualText", b"/Alt", b"/E")
 
 
-def _scrub_marked_content(writer: PdfWriter, page: DictionaryObject) -> None:
+def _scrub_marked_content(writer: PdfWriter, page: PageObject) -> None:
     """Drop /ActualText, /Alt and /E from inline marked-content properties (BDC) of the page and
     its form XObjects: text a screen reader or extractor shows instead of what is drawn. Streams
     are parsed only when one of those keys occurs in them (parsing is slow and fussy)."""
