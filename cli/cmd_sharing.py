@@ -78,6 +78,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--obtained", required=True, metavar="DATE", help="when consent was given")
     p.add_argument("--valid-until", metavar="DATE", help="last day it is valid (inclusive)")
     p.add_argument("--max-uses", type=int, metavar="N", help="how many packages it allows")
+    naming = p.add_mutually_exclusive_group()
+    naming.add_argument("--named", dest="may_name", action="store_const", const=True, default=None,
+                        help="the person agreed to be named to the recipient")
+    naming.add_argument("--no-name", dest="may_name", action="store_const", const=False,
+                        help="the person agreed to a blind CV only: every share under it is anonymised")
     p.add_argument("--evidence", metavar="FILE", help="an e-mail, form or note proving consent (stored encrypted)")
     p.add_argument("--evidence-note", default="", metavar="TEXT")
     p.set_defaults(func=cmd_authorise)
@@ -108,6 +113,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--no-resume", action="store_true", help="contact details only (an introduction)")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--pdf-password-file", metavar="F", help="protect the PDFs (AES-256) with this password")
+    p.add_argument("--anonymise", "--anonymize", action="store_true",
+                   help="blind CV: a candidate reference instead of the name, no photo on page 1")
+    p.add_argument("--redact", action="append", default=[], metavar="WORDS",
+                   help="also remove these words from the documents (repeatable), e.g. a salary")
     p.set_defaults(func=cmd_share)
 
     p = sub.add_parser("shares", parents=[common], help="the submittal ledger")
@@ -301,6 +310,7 @@ def cmd_authorise(ctx: CliContext) -> int:
                 person_id, scope=a.scope.split(","), purpose=a.purpose, method=a.method, obtained_at=a.obtained,
                 recipient=a.recipient, organisation=a.organisation, valid_until=a.valid_until,
                 max_uses=a.max_uses, evidence_document=evidence, evidence_note=a.evidence_note,
+                may_name=a.may_name,
             )
         for warning in warnings:
             ctx.say(f"warning: {warning}")
@@ -350,13 +360,20 @@ def cmd_share(ctx: CliContext) -> int:
     fields = [f for f in a.fields.split(",") if f.strip()]
     with ctx.open_vault() as vault:
         items = sharing.default_items(vault, a.person, fields, a.resume, include_resume=not a.no_resume)
-        result = sharing.build_share(vault, a.person, a.recipient, items, ctx.out_file(), pdf_password=password)
+        result = sharing.build_share(vault, a.person, a.recipient, items, ctx.out_file(), pdf_password=password,
+                                     anonymise=a.anonymise, words=a.redact)
         human = [f"Wrote {result.path} (package {result.package_id})",
                  f"  under authorisation {result.authorisation.uuid}; sha256 {result.sha256}"]
-        human += [f"  {f['name']} ({f['size']} bytes{', stamped' if f.get('stamped') else ''})" for f in result.files]
+        human += [f"  {f['name']} ({f['size']} bytes{', stamped' if f.get('stamped') else ''}"
+                  f"{_removed_words(f.get('redactions') or {})})" for f in result.files]
         human += [f"Warning: {w}" for w in result.warnings]
         ctx.emit(result.to_json(), "\n".join(human))
     return 0
+
+
+def _removed_words(counts: dict[str, int]) -> str:
+    """", removed: 2 phone, 1 email" (nothing when nothing was removed)."""
+    return (", removed: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())) if counts else ""
 
 
 def cmd_shares(ctx: CliContext) -> int:

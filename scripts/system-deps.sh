@@ -30,9 +30,12 @@ command -v strace >/dev/null || need+=(strace)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
 [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || need+=(fonts-nanum)
+optional=()
+# Word, OpenDocument, RTF and text resumes are converted to PDF before they are shared
+# (vault/sharing/convert.py); without LibreOffice Writer only PDF resumes can be shared.
+[ -f /usr/lib/libreoffice/share/registry/writer.xcd ] || optional+=(libreoffice-writer)
 # Optional: the CSV-injection round trip (tests/test_audit_csv.py) converts with LibreOffice
 # headless and is skipped without it; its install failing must not stop the build.
-optional=()
 command -v soffice >/dev/null || optional+=(libreoffice-calc)
 # Optional: the package checker page (verify.html) is tested in headless Chromium through
 # Playwright (tests/test_verify_page.py), skipped without a browser.

@@ -98,11 +98,19 @@ def licence_texts(dist: metadata.Distribution) -> list[tuple[str, str]]:
         names = [f.name for f in dist.files or [] if ".dist-info" in str(f.parent) and _LICENCE_FILE.search(f.name)]
     texts: list[tuple[str, str]] = []
     for name in names:
-        text = dist.read_text(f"licenses/{name}") or dist.read_text(name)
+        text = _read_text(dist, f"licenses/{name}") or _read_text(dist, name)
         if text:
             lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
             texts.append((name, "\n".join(lines).strip("\n")))
     return texts
+
+
+def _read_text(dist: metadata.Distribution, name: str) -> str | None:
+    """A file of the distribution as text; a licence in Latin-1 (pypdfium2 ships one) is read as such."""
+    try:
+        return dist.read_text(name)
+    except UnicodeDecodeError:
+        return Path(str(dist._path / name)).read_bytes().decode("latin-1")  # type: ignore[attr-defined]
 
 
 def _fence(text: str) -> str:

@@ -146,13 +146,23 @@ def test_cli_reports_an_expired_authorisation(vault, tmp_path):
     assert report["valid"] is False and "expired on 2026-03-31" in report["problems"][0]
 
 
-def test_non_pdf_resume_goes_in_unmodified_and_listed(vault, tmp_path):
+def test_non_pdf_resume_is_converted_to_a_stamped_pdf_never_shared_raw(vault, tmp_path):
+    import hashlib
+
+    from vault.sharing.convert import find_converter
+
+    if find_converter() is None:
+        pytest.skip("LibreOffice (libreoffice-writer) is not installed")
     result = make_package(vault, tmp_path / "d.zip", resume=DOCX, fields=())
+    pdf_name = DOCX.stem + ".pdf"
     with zipfile.ZipFile(result.path) as archive:
-        assert archive.read(DOCX.name) == DOCX.read_bytes()
+        assert DOCX.name not in archive.namelist()
+        assert archive.read(pdf_name).startswith(b"%PDF-")
         manifest = json.loads(archive.read("manifest.json"))
-    entry = next(f for f in manifest["files"] if f["name"] == DOCX.name)
-    assert entry["stamped"] is False and entry["original_sha256"] == entry["sha256"]
+    entry = next(f for f in manifest["files"] if f["name"] == pdf_name)
+    assert entry["stamped"] is True and entry["media_type"] == "application/pdf"
+    assert entry["original_sha256"] == hashlib.sha256(DOCX.read_bytes()).hexdigest()
+    assert entry["converter"]["name"] == "LibreOffice" and entry["converter"]["version"]
     assert "contact.vcf" not in {f["name"] for f in manifest["files"]}
     assert sharing.verify_package(result.path, now=vault.now()).ok
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from importlib.metadata import version
 from pathlib import Path
@@ -30,9 +31,15 @@ def test_self_check_without_display_reports_every_part_and_passes(tmp_path: Path
     assert re.search(r"Qt 6\.\d+\.\d+", out)
     assert re.search(r"Qt platform plugin:\s+offscreen \(no display found", out)
     assert re.search(r"keyring:\s+keyring\.backends\.fail\.Keyring; remembering the key is not available", out)
-    for part in ("vault:", "signatures:", "text extraction:", "PDF stamping:", "PDF preview:", "icons:"):
+    for part in ("vault:", "signatures:", "text extraction:", "PDF stamping:", "PDF redaction:", "PDF preview:",
+                 "icons:"):
         line = next(line for line in out.splitlines() if line.startswith(part))
         assert line.endswith("[ok]"), line
+    converter = next(line for line in out.splitlines() if line.startswith("document converter:"))
+    if shutil.which("soffice"):
+        assert "LibreOffice" in converter and converter.endswith("[ok]"), converter
+    else:
+        assert "libreoffice-writer" in converter and converter.endswith("[not available]"), converter
     assert out.rstrip().endswith("self-check passed: every required part works")
     assert "Traceback" not in proc.stderr
     assert not list(tmp_path.glob("**/*.cvault")), "the self-check must leave no vault behind"

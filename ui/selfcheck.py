@@ -4,8 +4,9 @@ Run first after installing (and by ``make bundle-test`` on the frozen bundle): i
 app version, the SQLCipher and SQLite versions, the keyring backend and whether "remember on
 this computer" is available, the Qt version and platform plugin, and then exercises the real
 thing end to end: an encrypted vault in a temporary folder (create, write, check, close),
-an owner-key signature, the text-extraction and PDF-stamping child processes, the PDF and
-SVG support in Qt.
+an owner-key signature, the text-extraction, PDF-stamping and redaction child processes, the
+document converter (LibreOffice, optional: without it only PDF resumes can be shared), the PDF
+and SVG support in Qt.
 Exit 0 when every required part works, 1 otherwise. The keyring is optional: the app works
 without it, it only cannot remember the key.
 
@@ -155,6 +156,31 @@ def _stamping() -> str:
     return f"share packages can be stamped in a limited child process ({how})"
 
 
+def _redaction() -> str:
+    from vault.sharing.redaction import RedactionRules
+    from vault.sharing.stamping import StampText, share_pdf_isolated
+
+    stamp = StampText(sender="Self Check", recipient="Nobody", shared_on="2026-01-01", purpose="self-check",
+                      authorisation_id="self-check", method="email", obtained_on="2026-01-01",
+                      valid_until="2026-01-02", package_id="self-check")
+    _, report = share_pdf_isolated(_sample_pdf(), stamp, file_name="selfcheck.pdf",
+                                   rules=RedactionRules(words=["self-check"]))
+    if report.counts.get("manual") != 1:
+        raise RuntimeError("the marked word was not removed")
+    return "details outside a share's scope are removed from PDFs (PDFium, in the limited child)"
+
+
+def _converter() -> Finding:
+    from vault.sharing.convert import INSTALL_HINT, find_converter
+
+    found = find_converter()
+    if found is None:
+        return Finding("document converter", False, "LibreOffice not found: Word, OpenDocument, RTF and text "
+                       f"resumes cannot be shared until it is installed ({INSTALL_HINT})", required=False)
+    return Finding("document converter", True, f"{found.name} {found.version} ({found.path}) converts Word, "
+                   "OpenDocument, RTF and text resumes to PDF for sharing", required=False)
+
+
 def _qt_findings() -> list[Finding]:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
@@ -217,6 +243,8 @@ def run_self_check(out: Callable[[str], None] = print) -> int:
         _probe("signatures", _signature),
         _probe("text extraction", _extraction),
         _probe("PDF stamping", _stamping),
+        _probe("PDF redaction", _redaction),
+        _converter(),
         _keyring(),
     ]
     try:

@@ -12,6 +12,7 @@ a ``share.refused`` audit event in its own transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid as uuidlib
 from collections.abc import Iterable, Sequence
@@ -76,6 +77,9 @@ class Authorisation:
     organisation_name: str = ""
     evidence_document_uuid: str = ""
     uses: int = 0
+    #: Whether the person agreed to be named to the recipient (None: not asked). False makes
+    #: every share under this authorisation a blind CV.
+    may_name: bool | None = None
 
     @property
     def grantee(self) -> str:
@@ -120,6 +124,7 @@ class Authorisation:
             "valid_until": self.valid_until,
             "max_uses": self.max_uses,
             "uses": self.uses,
+            "may_name": self.may_name,
             "recorded_by": self.recorded_by,
             "revoked_at": self.revoked_at,
             "revoked_reason": self.revoked_reason,
@@ -138,7 +143,7 @@ SELECT a.id, a.uuid, a.person_id, a.recipient_id, a.organisation_id, a.scope, a.
        a.upstream, a.revoked_at, a.revoked_reason, a.created_at,
        p.uuid, coalesce(r.uuid, ''), coalesce(r.name, ''),
        coalesce(o.uuid, ro.uuid, ''), coalesce(o.name, ro.name, ''), coalesce(d.uuid, ''),
-       (SELECT count(*) FROM shares s WHERE s.authorisation_id = a.id)
+       (SELECT count(*) FROM shares s WHERE s.authorisation_id = a.id), a.may_name
 FROM authorisations a
 JOIN people p ON p.id = a.person_id
 LEFT JOIN recipients r ON r.id = a.recipient_id
@@ -151,6 +156,7 @@ LEFT JOIN documents d ON d.id = a.evidence_document_id
 def _row(row: Sequence[Any]) -> Authorisation:
     values = list(row)
     values[5] = tuple(json.loads(values[5]))
+    values[-1] = None if values[-1] is None else bool(values[-1])
     return Authorisation(*values)
 
 
@@ -209,6 +215,15 @@ class AuthorisationService:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
 
+    @functools.cached_property
+    def _select(self) -> str:
+        """``_SELECT``, reading ``may_name`` as NULL from a vault older than schema 6 (a build
+        writing an old-schema test vault; an opened vault is always migrated first)."""
+        conn = self.vault.conn
+        if "may_name" in {r[1] for r in conn.execute("PRAGMA table_info(authorisations)")}:
+            return _SELECT
+        return _SELECT.replace(", a.may_name\n", ", NULL\n")
+
     # --- lookups ----------------------------------------------------------------------------
 
     def resolve(self, ident: str | int) -> int:
@@ -216,11 +231,11 @@ class AuthorisationService:
 
     def get(self, ident: str | int) -> Authorisation:
         auth_id = self.resolve(ident)
-        return _row(self.vault.conn.execute(f"{_SELECT} WHERE a.id = ?", (auth_id,)).fetchone())
+        return _row(self.vault.conn.execute(f"{self._select} WHERE a.id = ?", (auth_id,)).fetchone())
 
     def for_person(self, person: str | int) -> list[Authorisation]:
         person_id = self.vault.people.resolve(person)
-        rows = self.vault.conn.execute(f"{_SELECT} WHERE a.person_id = ? ORDER BY a.created_at DESC, a.id DESC",
+        rows = self.vault.conn.execute(f"{self._select} WHERE a.person_id = ? ORDER BY a.created_at DESC, a.id DESC",
                                        (person_id,))
         return [_row(r) for r in rows]
 
@@ -229,7 +244,7 @@ class AuthorisationService:
         now = self.vault.now()
         until = iso_ms(self.vault.clock.now() + timedelta(days=days))
         rows = self.vault.conn.execute(
-            f"{_SELECT} WHERE a.revoked_at IS NULL AND a.valid_until IS NOT NULL AND a.valid_until > ? "
+            f"{self._select} WHERE a.revoked_at IS NULL AND a.valid_until IS NOT NULL AND a.valid_until > ? "
             "AND a.valid_until <= ? ORDER BY a.valid_until, a.id",
             (now, until),
         )
@@ -252,8 +267,11 @@ class AuthorisationService:
         evidence_document: str | int | None = None,
         evidence_note: str = "",
         upstream: dict[str, Any] | None = None,
+        may_name: bool | None = None,
     ) -> Authorisation:
-        """Record consent. Pending introduction requests it answers become 'authorised'."""
+        """Record consent. Pending introduction requests it answers become 'authorised'.
+
+        ``may_name`` False records that the person agreed to be shared only as a blind CV."""
         person_id = self.vault.people.resolve(person)
         if (recipient is None) == (organisation is None):
             raise ValidationError("recipient", "name either one recipient or one organisation")
@@ -292,13 +310,16 @@ class AuthorisationService:
         auth_uuid = str(uuidlib.uuid4())
         now = self.vault.now()
         with self.vault.transaction() as conn:
+            # ``may_name`` (schema 6) is named only when given: left out it stays NULL, 'not asked'.
+            extra = ", may_name" if may_name is not None else ""
             conn.execute(
                 "INSERT INTO authorisations (uuid, person_id, recipient_id, organisation_id, scope, purpose, method, "
                 "evidence_document_id, evidence_note, obtained_at, valid_until, max_uses, recorded_by, upstream, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"created_at{extra}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' if extra else ''})",
                 (auth_uuid, person_id, rec_id, org_id, json.dumps(tokens), purpose, method, evidence_id, note,
                  obtained, until, max_uses, self.vault.actor,
-                 json.dumps(upstream, sort_keys=True) if upstream is not None else None, now),
+                 json.dumps(upstream, sort_keys=True) if upstream is not None else None, now,
+                 *([int(bool(may_name))] if extra else [])),
             )
             auth_row_id = conn.execute("SELECT id FROM authorisations WHERE uuid = ?", (auth_uuid,)).fetchone()[0]
             details: dict[str, Any] = {
@@ -306,6 +327,8 @@ class AuthorisationService:
                 "recipient": self._uuid("recipients", rec_id), "organisation": self._uuid("organisations", org_id),
                 "valid_until": until, "max_uses": max_uses, "evidence": evidence_id is not None or bool(note),
             }
+            if may_name is not None:
+                details["may_name"] = bool(may_name)
             self.vault.record("authorisation.logged", "person", self.vault.people.uuid_of(person_id), details)
             if upstream is None:
                 self.vault.introductions.on_authorisation(person_id, auth_row_id, rec_id, org_id)

@@ -242,6 +242,24 @@ class StampFailed(VaultError):
         self.reason = reason
 
 
+class ConverterMissing(VaultError):
+    """A non-PDF document cannot be shared: no converter can make a PDF of it (never shared raw)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name} cannot be shared: {reason}.")
+        self.name = name
+        self.reason = reason
+
+
+class ConversionFailed(VaultError):
+    """The converter ran but produced no PDF (damaged file, limit hit)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name} could not be converted to PDF for sharing: {reason}.")
+        self.name = name
+        self.reason = reason
+
+
 class PackageInvalid(VaultError):
     """A share package failed verification, or is unsafe to import."""
 

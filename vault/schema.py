@@ -343,6 +343,19 @@ def migration_2(conn: Connection, path: str) -> None:
         conn.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
 
 
+#: Blind CVs (issue 15): whether the person agreed to be named to the recipient. NULL on
+#: authorisations logged before it was asked (and on new ones that leave it open); 0 makes every
+#: share under the authorisation a blind CV.
+MIGRATION_5 = """
+ALTER TABLE authorisations ADD COLUMN may_name INTEGER CHECK (may_name IS NULL OR may_name = 0 OR may_name = 1);
+CREATE TRIGGER authorisations_may_name_immutable BEFORE UPDATE OF may_name ON authorisations
+WHEN NEW.may_name IS NOT OLD.may_name
+BEGIN
+    SELECT RAISE(ABORT, 'authorisations are immutable once logged');
+END;
+"""
+
+
 MIGRATION_3_SQL = r"""
 -- Who an authorisation names is fixed when it is logged (docs/design.md §2 rule 2): a recipient or
 -- organisation that changes is a new record, and the old one points at it.
@@ -484,6 +497,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (2, migration_2),
     (3, migration_3),
     (4, MIGRATION_4),
+    (5, MIGRATION_5),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

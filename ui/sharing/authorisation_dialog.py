@@ -103,6 +103,11 @@ class LogAuthorisationDialog(QDialog):
         self.max_uses.setRange(0, 999)
         self.max_uses.setSpecialValueText("no limit")
         form.addRow("Use limit", self.max_uses)
+        self.naming = QComboBox()
+        self.naming.addItem("not asked", None)
+        self.naming.addItem("agreed to be named", True)
+        self.naming.addItem("blind CV only (no name, no photo)", False)
+        form.addRow("Named to the recipient", self.naming)
         self.evidence_note = QLineEdit()
         self.evidence_note.setPlaceholderText("e.g. agreed on the phone on 3 March")
         form.addRow("Evidence note", self.evidence_note)
@@ -165,6 +170,7 @@ class LogAuthorisationDialog(QDialog):
         obtained = self.obtained.date().toString("yyyy-MM-dd")
         until = self.valid_until.date().toString("yyyy-MM-dd") if self.has_end.isChecked() else None
         max_uses = self.max_uses.value() or None
+        may_name = self.naming.currentData()
         note = self.evidence_note.text()
         evidence = self.evidence_path
 
@@ -186,7 +192,7 @@ class LogAuthorisationDialog(QDialog):
                 return v.authorisations.log(person, scope=scope, purpose=purpose, method=method,
                                             obtained_at=obtained, recipient=recipient, organisation=organisation,
                                             valid_until=until, max_uses=max_uses, evidence_document=doc,
-                                            evidence_note=note)
+                                            evidence_note=note, may_name=may_name)
 
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.message.hide()

@@ -10,7 +10,7 @@ anything is written. The preview is rendered from memory (QBuffer → QPdfDocume
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -19,6 +19,7 @@ from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -86,15 +87,39 @@ class Preview:
     name: str
     others: list[str]
     warnings: list[str]
+    #: What was taken out of the shown document, one line each ("page 1, phone: +44 …").
+    removed: list[str] = field(default_factory=list)
+    #: "converted from DOCX by LibreOffice 7.4" when the shown document was not a PDF.
+    converted: str = ""
+    candidate: str = ""
 
 
-def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: list[str], auth_uuid: str) -> Preview:
-    """The first PDF stamped as the package will have it (the package id is assigned when saving)."""
+REMOVED_KINDS = {"name": "name", "manual": "marked", "email": "e-mail", "phone": "phone", "link": "link",
+                 "address": "address"}
+
+
+def stamped_preview(vault: Vault, person_uuid: str, recipient_uuid: str, items: list[str], auth_uuid: str,
+                    *, anonymise: bool = False, words: list[str] | None = None) -> Preview:
+    """The first document converted, redacted and stamped as the package will have it (the
+    package id is assigned when saving), and what was removed from it."""
     plan = sharing.plan_share(vault, person_uuid, recipient_uuid, items, package_id="(assigned when saved)",
-                              now=vault.now(), authorisation=auth_uuid, preview=True)
+                              now=vault.now(), authorisation=auth_uuid, preview=True, anonymise=anonymise,
+                              words=words or [])
     shown = next((d for d in plan.documents if d.stamped), None)
-    others = [d.name for d in plan.documents if d.media_type != "application/pdf"]
-    return Preview(shown.data if shown else b"", shown.name if shown else "", others, plan.warnings)
+    others = [d.name for d in plan.documents if d is not shown]
+    removed: list[str] = []
+    converted = ""
+    if shown is not None and shown.report is not None:
+        removed = [f"page {page}, {REMOVED_KINDS.get(kind, kind)}: {text}" for kind, page, text in shown.report.removed]
+        if shown.report.images_removed:
+            removed.append(f"page 1: {shown.report.images_removed} image(s) (a photo)")
+        # A picture of text cannot be searched: the user has to look (and mark words if needed).
+        removed += [f"page {page} has no text (a scan?): check it yourself, nothing on it could be searched"
+                    for page in shown.report.pages_without_text]
+    if shown is not None and shown.converter:
+        converted = f"converted to PDF by {shown.converter['name']} {shown.converter['version']}"
+    return Preview(shown.data if shown else b"", shown.name if shown else "", others, plan.warnings, removed,
+                   converted, plan.candidate)
 
 
 RefusalKey = tuple[str, str, tuple[str, ...], str, str]
@@ -300,11 +325,30 @@ class PreviewPage(QWizardPage):
         super().__init__()
         self.share = wizard
         self.setTitle("Preview")
-        self.setSubTitle("The first page as the recipient will see it, with the permission band at the bottom.")
+        self.setSubTitle("The pages as the recipient will see them: details they did not agree to share are "
+                         "removed, and the permission band is at the bottom.")
         layout = QVBoxLayout(self)
         self.note = QLabel()
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
+        self.anonymise = QCheckBox("Blind CV: a candidate reference instead of the name, no photo")
+        self.anonymise.toggled.connect(lambda _on: self.initializePage())
+        layout.addWidget(self.anonymise)
+        marks = QHBoxLayout()
+        marks.addWidget(QLabel("Also remove:"))
+        self.words = QLineEdit()
+        self.words.setPlaceholderText("words to remove, separated by commas (a salary, a current employer)")
+        self.words.setAccessibleName("Words to remove")
+        self.words.returnPressed.connect(self.initializePage)
+        marks.addWidget(self.words, 1)
+        self.apply = QPushButton("Remove")
+        self.apply.clicked.connect(self.initializePage)
+        marks.addWidget(self.apply)
+        layout.addLayout(marks)
+        self.removed = QLabel()
+        self.removed.setWordWrap(True)
+        self.removed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.removed)
         self.image = QLabel()
         self.image.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         scroll = QScrollArea()
@@ -321,23 +365,41 @@ class PreviewPage(QWizardPage):
         self.loaded = False
         self.warnings: list[str] = []
 
+    def marked_words(self) -> list[str]:
+        return [w.strip() for w in self.words.text().split(",") if w.strip()]
+
     def initializePage(self) -> None:
         self.loaded = False
         self.warnings = []
         self.image.clear()
-        self.note.setText("Stamping the preview…")
+        self.removed.clear()
+        self.note.setText("Preparing the preview: converting, removing details, stamping…")
+        self.completeChanged.emit()
         auth = self.share.auth_page.authorisation()
-        person, recipient, items = self.share.person_uuid, self.share.recipient_uuid(), self.share.items()
-        if auth is None or recipient is None:
+        recipient_chosen = self.share.recipient_uuid()
+        if auth is None or recipient_chosen is None:
             return
+        blind_only = auth.may_name is False  # they agreed to a blind CV only: not the user's choice
+        self.anonymise.blockSignals(True)
+        if blind_only:
+            self.anonymise.setChecked(True)
+        self.anonymise.setEnabled(not blind_only)
+        self.anonymise.blockSignals(False)
+        person, recipient, items = self.share.person_uuid, recipient_chosen, self.share.items()
+        anonymise, words = self.anonymise.isChecked(), self.marked_words()
 
         def done(preview: Preview) -> None:
             notes = []
             if preview.pdf:
-                self.image.setPixmap(render_first_page(preview.pdf))
-                notes.append(f"{preview.name}: every page carries the band.")
+                self.image.setPixmap(render_pages(preview.pdf))
+                notes.append(f"{preview.name}" + (f" ({preview.converted})" if preview.converted else "")
+                             + ": every page carries the band.")
+            if preview.candidate:
+                notes.append(f"The name is replaced by {preview.candidate}.")
             if preview.others:
-                notes.append(f"Included unmodified (not PDF): {', '.join(preview.others)}.")
+                notes.append(f"Also in the package, as PDFs treated the same way: {', '.join(preview.others)}.")
+            self.removed.setText(("Removed: " + "; ".join(preview.removed) + ".") if preview.removed
+                                 else "Nothing needed removing.")
             fields = [i for i in items if not i.startswith("document:")]
             if fields:
                 notes.append(f"A contact card with only: {', '.join(fields)}.")
@@ -350,8 +412,9 @@ class PreviewPage(QWizardPage):
         def failed(error: VaultError) -> None:
             self.note.setText(str(error))
 
-        self.share.worker.call(lambda v: stamped_preview(v, person, recipient, items, auth.uuid), done, failed,
-                               context=self)
+        self.share.worker.call(lambda v: stamped_preview(v, person, recipient, items, auth.uuid,
+                                                         anonymise=anonymise, words=words),
+                               done, failed, context=self)
 
     def cleanupPage(self) -> None:
         self.image.clear()
@@ -364,22 +427,52 @@ class PreviewPage(QWizardPage):
         return self.loaded and self.share.auth_page.isComplete()
 
 
-def render_first_page(pdf: bytes, width: int = PREVIEW_WIDTH) -> QPixmap:
-    """Render page 1 from memory; the bytes never touch the disk."""
+def render_pages(pdf: bytes, width: int = PREVIEW_WIDTH, limit: int = 6) -> QPixmap:
+    """Every page (up to ``limit``) one below the other, rendered from memory."""
     buffer = QBuffer()
     buffer.setData(QByteArray(pdf))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     document = QPdfDocument()
     try:
         document.load(buffer)
-        if document.pageCount() < 1:
+        count = min(document.pageCount(), limit)
+    finally:
+        document.close()
+        buffer.close()
+    pages = [render_first_page(pdf, width, index) for index in range(count)]
+    if len(pages) <= 1:
+        return pages[0] if pages else QPixmap()
+    ratio = pages[0].devicePixelRatio()
+    gap = round(8 * ratio)
+    sheet = QPixmap(max(p.width() for p in pages), sum(p.height() for p in pages) + gap * (len(pages) - 1))
+    sheet.fill(Qt.GlobalColor.gray)
+    painter = QPainter(sheet)
+    y = 0
+    for page in pages:
+        page.setDevicePixelRatio(1.0)
+        painter.drawPixmap(0, y, page)
+        y += page.height() + gap
+    painter.end()
+    sheet.setDevicePixelRatio(ratio)
+    return sheet
+
+
+def render_first_page(pdf: bytes, width: int = PREVIEW_WIDTH, index: int = 0) -> QPixmap:
+    """Render one page (the first by default) from memory; the bytes never touch the disk."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    try:
+        document.load(buffer)
+        if document.pageCount() <= index:
             return QPixmap()
-        size = document.pagePointSize(0)
+        size = document.pagePointSize(index)
         height = int(width * size.height() / size.width()) if size.width() else int(width * 1.3)
         # Sharp at 200 % scaling: render device pixels; and on white, as the page will be printed.
         app = QApplication.instance()
         ratio = app.devicePixelRatio() if isinstance(app, QApplication) else 1.0
-        image = document.render(0, QSize(round(width * ratio), round(height * ratio)))
+        image = document.render(index, QSize(round(width * ratio), round(height * ratio)))
         page = QPixmap(image.size())
         page.fill(Qt.GlobalColor.white)
         painter = QPainter(page)
@@ -439,6 +532,8 @@ class SavePage(QWizardPage):
         if recipient is None:  # the authorisation page is complete only with a recipient chosen
             return False
         out, password = self.path.text().strip(), self.share.preview_page.password.text() or None
+        anonymise = self.share.preview_page.anonymise.isChecked()
+        words = self.share.preview_page.marked_words()
         self.saving = True
         self.message.hide()
         self.result_label.setText("Stamping, signing and writing the package…")
@@ -462,7 +557,8 @@ class SavePage(QWizardPage):
             self.message.show()
             self.completeChanged.emit()
 
-        self.share.worker.call(lambda v: sharing.build_share(v, person, recipient, items, out, pdf_password=password),
+        self.share.worker.call(lambda v: sharing.build_share(v, person, recipient, items, out, pdf_password=password,
+                                                             anonymise=anonymise, words=words),
                                done, failed, context=self)
         return False
 
@@ -508,6 +604,8 @@ class ShareWizard(QWizard):
         self.preview_page.image.clear()
         self.preview_page.note.clear()
         self.preview_page.password.clear()
+        self.preview_page.removed.clear()
+        self.preview_page.words.clear()
         self.items_page.list.clear()
         self.recipient_page.combo.clear()
         self.auth_page.status.clear()

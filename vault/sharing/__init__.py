@@ -4,6 +4,8 @@
   stamped documents) for both the share wizard's preview and the build;
 - ``build``: signs and writes the package whole, with its ledger row, in one transaction;
 - ``stamping``: the band on every page and the cover sheet, in a limited child process;
+- ``redaction``: what the authorisation does not cover leaves the document (in that child);
+- ``convert``: Word, OpenDocument, RTF and text resumes become PDFs (LibreOffice, limited child);
 - ``verify``: zip structure, then signature, then manifest, for ``verify`` and import alike;
 - ``receive``: importing a package from another recruiter;
 - ``ledger``: the submittal ledger and the right-to-represent warning.

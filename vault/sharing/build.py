@@ -64,12 +64,12 @@ class ShareResult:
                 "authorisation": self.authorisation.uuid, "files": self.files, "warnings": self.warnings}
 
 
-def _vcard(person: Any, points: dict[str, list[str]], auth_id: str, package_id: str) -> bytes:
+def _vcard(person: Any, points: dict[str, list[str]], auth_id: str, package_id: str, candidate: str = "") -> bytes:
     card = vobject.vCard()
-    full_name = visible(person.full_name)  # nothing hidden or reordered in a name that leaves
+    full_name = visible(candidate or person.full_name)  # nothing hidden or reordered in a name that leaves
     card.add("fn").value = full_name
-    given = visible(person.given_name or "")
-    family = visible(person.family_name or "")
+    given = "" if candidate else visible(person.given_name or "")
+    family = candidate if candidate else visible(person.family_name or "")
     if not (given or family):
         parts = full_name.split()
         given, family = (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else (full_name, "")
@@ -162,15 +162,20 @@ def build_share(
     out: str | os.PathLike[str],
     *,
     pdf_password: str | None = None,
+    anonymise: bool = False,
+    words: list[str] | tuple[str, ...] = (),
 ) -> ShareResult:
     """Check the share, then build, sign and write the package and record it in the ledger.
 
     The package file is written inside the ledger transaction: either both exist or neither.
+    ``anonymise`` makes a blind CV (the name becomes a candidate reference everywhere in the
+    package); ``words`` are further words to redact from the documents.
     """
     target = vault.output_path(out)
     now = vault.now()
     package_id = str(uuidlib.uuid4())
-    plan = plan_share(vault, person, recipient, items, package_id=package_id, now=now, pdf_password=pdf_password)
+    plan = plan_share(vault, person, recipient, items, package_id=package_id, now=now, pdf_password=pdf_password,
+                      anonymise=anonymise, words=words)
     person_id, who, rec, auth, wanted, points = (plan.person.id, plan.person, plan.recipient, plan.authorisation,
                                                  plan.items, plan.points)
     identity = vault.owner.identity
@@ -178,12 +183,14 @@ def build_share(
     sender_label = owner.name + (f" ({owner.organisation})" if owner.organisation else "")
     content: list[PackageFile] = list(plan.documents)
     if points:
-        content.append(PackageFile(VCARD, _vcard(who, points, auth.uuid, package_id), "contact-card", "text/vcard"))
+        content.append(PackageFile(VCARD, _vcard(who, points, auth.uuid, package_id, plan.candidate), "contact-card",
+                                   "text/vcard"))
     item_words = [("resume " + f.name) if f.role == "resume" else "" for f in content]
     item_words = [w for w in item_words if w] + list(points)
     cover = CoverSheet(
-        person=visible(who.full_name), sender=visible(sender_label), sender_fingerprint=identity.fingerprint,
-        recipient=visible(rec.label), items=[visible(w) for w in item_words], purpose=visible(auth.purpose), method=auth.method, obtained_on=day(auth.obtained_at),
+        person=visible(plan.shown_name), sender=visible(sender_label), sender_fingerprint=identity.fingerprint,
+        recipient=visible(rec.label), items=[visible(w) for w in item_words], purpose=visible(auth.purpose),
+        method=auth.method, obtained_on=day(auth.obtained_at),
         valid_until=day(auth.valid_until), max_uses=str(auth.max_uses) if auth.max_uses else "no limit",
         authorisation_id=auth.uuid, package_id=package_id, created_at=now,
         evidence=("evidence document and note" if auth.evidence_document_id and auth.evidence_note else
@@ -197,6 +204,9 @@ def build_share(
     checkpoint = checkpoints.create(vault)
     person_json: dict[str, Any] = {"id": who.uuid, "kind": who.kind, "full_name": who.full_name,
                                    "given_name": who.given_name, "family_name": who.family_name}
+    if plan.candidate:  # a blind CV: the name never leaves, the reference stands for it
+        person_json.update({"full_name": plan.candidate, "given_name": "", "family_name": "",
+                            "anonymised": True})
     person_json.update(points)
     manifest: dict[str, Any] = {
         "format": FORMAT,
@@ -234,15 +244,19 @@ def build_share(
     digest = hashlib.sha256(archive).hexdigest()
     warnings = plan.warnings
     share_uuid = str(uuidlib.uuid4())
+    target = Path(out)
+    redactions = [dict(f.redactions) for f in plan.documents]
     _record_and_write(vault, share_uuid, person_id, who.uuid, rec, auth, wanted, package_id, digest, now,
-                      bool(pdf_password), bool(warnings), target, archive)
+                      bool(pdf_password), bool(warnings), target, archive,
+                      {"redactions": redactions, "anonymised": bool(plan.candidate)})
     return ShareResult(package_id, share_uuid, target, digest, vault.authorisations.get(auth.id),
                        [f.entry() for f in content], warnings)
 
 
 def _record_and_write(vault: Vault, share_uuid: str, person_id: int, person_uuid: str, rec: Any,
                       auth: Authorisation, wanted: list[str], package_id: str, digest: str, now: str,
-                      has_password: bool, warned: bool, target: Path, archive: bytes) -> None:
+                      has_password: bool, warned: bool, target: Path, archive: bytes,
+                      content: dict[str, Any] | None = None) -> None:
     """The ledger row and its audit event commit first; only then does the file take its name."""
     with staged_file(target, archive), vault.transaction() as conn:
         conn.execute(
@@ -255,5 +269,7 @@ def _record_and_write(vault: Vault, share_uuid: str, person_id: int, person_uuid
             "share": share_uuid, "package": package_id, "package_sha256": digest, "recipient": rec.uuid,
             "authorisation": auth.uuid, "items": wanted, "pdf_password": has_password,
             "represent_warning": warned,
+            # What was removed from each shared document, by kind: counts only, never values.
+            **(content or {}),
         })
         vault.introductions.on_share(person_id, auth.id, rec.id)

@@ -16,9 +16,11 @@ from vault.authorisations import FIELDS, Authorisation, day
 from vault.documents import safe_file_name
 from vault.name_check import visible
 
+from .convert import convert_to_pdf
 from .ledger import represent_warnings
 from .package_format import RESERVED
-from .stamping import StampText, stamp_pdf_isolated
+from .redaction import RedactionReport, RedactionRules
+from .stamping import StampText, share_pdf_isolated
 
 if TYPE_CHECKING:
     from vault.people import Person
@@ -49,6 +51,13 @@ class PackageFile:
     original_sha256: str | None = None
     stamped: bool = False
     encrypted: bool = False
+    #: What was removed, by kind (counts only: the values never leave, not even in the manifest).
+    redactions: dict[str, int] = field(default_factory=dict)
+    anonymised: bool = False
+    #: The converter that made a PDF of a non-PDF original: {"name": ..., "version": ...}.
+    converter: dict[str, str] | None = None
+    #: The full report (values included) for the wizard's preview; never written to the package.
+    report: RedactionReport | None = field(default=None, compare=False, repr=False)
 
     def entry(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -59,6 +68,9 @@ class PackageFile:
             data["stamped"] = self.stamped
             data["encrypted"] = self.encrypted
             data["original_sha256"] = self.original_sha256
+            data["redactions"] = dict(self.redactions)
+            data["anonymised"] = self.anonymised
+            data["converter"] = self.converter
         return data
 
 
@@ -90,16 +102,66 @@ class SharePlan:
     #: The documents as they will be in the package (PDFs stamped).
     documents: list[PackageFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Blind CV: the candidate reference that stands for the person's name ("" when named).
+    candidate: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        """The person's name as the package shows it (the candidate reference in a blind CV)."""
+        return self.candidate or self.person.full_name
+
+
+#: Crockford's base32: no I, L, O or U to misread.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def candidate_reference(person_uuid: str) -> str:
+    """A stable stand-in for the name in a blind CV ("Candidate 7F3K"): the same person always
+    gets the same reference, and it says nothing about them (a hash of their random id)."""
+    digest = hashlib.sha256(f"contact-vault candidate reference {person_uuid}".encode()).digest()
+    number = int.from_bytes(digest[:4], "big")
+    code = "".join(_REFERENCE_ALPHABET[(number >> (5 * i)) & 31] for i in range(4))
+    return f"Candidate {code}"
+
+
+def phone_region(person: Person) -> str:
+    """The region numbers without a country code are read in: the person's own numbers say it."""
+    import phonenumbers
+
+    for point in person.contact_points:
+        if point.kind != "phone":
+            continue
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(point.normalized or point.value, None))
+        except phonenumbers.NumberParseException:
+            continue
+        if region and region != "ZZ":
+            return region
+    return "US"
+
+
+def redaction_rules(person: Person, wanted: list[str], *, anonymise: bool = False,
+                    words: list[str] | tuple[str, ...] = ()) -> RedactionRules:
+    """What must leave the shared documents (design rule 6): every contact point of the person
+    outside the scope, every do-not-contact or old-document one, and (blind CV) the name."""
+    shareable = {kind: [p.value for p in person.shareable_points(kind)] for kind in FIELDS if kind in wanted}
+    allowed = {(kind, value) for kind, values in shareable.items() for value in values}
+    remove = [(p.kind, p.value) for p in person.contact_points if (p.kind, p.value) not in allowed]
+    names = [person.full_name, person.given_name, person.family_name] if anonymise else []
+    return RedactionRules(remove=remove, keep=shareable, region=phone_region(person), names=[n for n in names if n],
+                          candidate=candidate_reference(person.uuid) if anonymise else "",
+                          words=[w.strip() for w in words if w.strip()])
 
 
 def plan_share(vault: Vault, person: str | int, recipient: str | int, items: list[str], *, package_id: str,
                now: str, pdf_password: str | None = None, authorisation: str | None = None,
-               preview: bool = False) -> SharePlan:
+               preview: bool = False, anonymise: bool = False, words: list[str] | tuple[str, ...] = ()) -> SharePlan:
     """Check the share (audited; a refusal raises ShareNotAuthorised) and prepare its content.
 
     ``authorisation`` names the one the wizard already checked on its authorisation page, so its
-    preview does not audit a second check; ``preview`` stamps only the first PDF (the one shown),
-    so later PDFs appear unstamped in a preview plan and it must never be written out.
+    preview does not audit a second check; ``preview`` converts and stamps only the first document
+    (the one shown), so a preview plan must never be written out.
+    ``anonymise`` makes a blind CV; ``words`` are the user's own redaction marks.
     """
     person_id = vault.people.resolve(person)
     rec = vault.recipients.get(recipient)
@@ -109,22 +171,35 @@ def plan_share(vault: Vault, person: str | int, recipient: str | int, items: lis
     else:
         auth = vault.authorisations.get(authorisation)
     who = vault.people.get(person_id)
+    # A person who agreed to be shared only as a blind CV is never named under this authorisation.
+    anonymise = anonymise or auth.may_name is False
     # The check refused (and recorded) a field with no shareable value, so each has one here.
     points = {kind: [p.value for p in who.shareable_points(kind)] for kind in wanted if kind in FIELDS}
     stamp = stamp_text_for(vault, rec.label, auth, package_id, now)
+    rules = redaction_rules(who, wanted, anonymise=anonymise, words=words)
     taken: set[str] = set(RESERVED)
     documents: list[PackageFile] = []
     for item in wanted:
         if not item.startswith("document:"):
             continue
         doc = vault.documents.get(item[9:])
+        if preview and any(d.stamped for d in documents):
+            # The preview shows the first document only; the build converts and stamps them all.
+            documents.append(PackageFile(doc.file_name, b"", "resume", doc.mime_type, doc.sha256))
+            continue
         data = vault.documents.data(doc.id)
-        name = _entry_name(doc.file_name, taken)
-        if doc.mime_type == "application/pdf" and not (preview and any(d.stamped for d in documents)):
-            stamped = stamp_pdf_isolated(data, stamp, file_name=doc.file_name, password=pdf_password or None)
-            documents.append(PackageFile(name, stamped, "resume", doc.mime_type, doc.sha256, True,
-                                         bool(pdf_password)))
-        else:
-            documents.append(PackageFile(name, data, "resume", doc.mime_type, doc.sha256, False, False))
+        converter: dict[str, str] | None = None
+        file_name = doc.file_name
+        if doc.mime_type != "application/pdf":
+            # Never shared raw (design rule 6): converted, then sanitised, redacted and stamped.
+            data, made_by = convert_to_pdf(data, doc.mime_type, doc.file_name)
+            converter = made_by.to_json()
+            file_name = os.path.splitext(doc.file_name)[0] + ".pdf"
+        # A blind CV's file name must not name the person either.
+        name = _entry_name("resume.pdf" if anonymise else file_name, taken)
+        stamped, report = share_pdf_isolated(data, stamp, file_name=doc.file_name, password=pdf_password or None,
+                                             rules=rules)
+        documents.append(PackageFile(name, stamped, "resume", "application/pdf", doc.sha256, True,
+                                     bool(pdf_password), report.summary(), rules.anonymise, converter, report))
     return SharePlan(who, rec, auth, wanted, points, stamp, documents,
-                     represent_warnings(vault, person_id, rec.id))
+                     represent_warnings(vault, person_id, rec.id), rules.candidate)

@@ -30,6 +30,8 @@ from xml.sax.saxutils import escape
 
 from vault.errors import StampFailed
 
+from .redaction import Prepared, RedactionReport, RedactionRules
+
 # pypdf and reportlab are imported where they are used: importing them costs ~0.6 s, which
 # every app launch (the share wizard imports this module) and every stamping child would pay.
 if TYPE_CHECKING:
@@ -450,47 +452,183 @@ def _stamp_page(writer: PdfWriter, page: PageObject, texts: Sequence[str], font_
                                                           FloatObject(max(xs)), FloatObject(max(ys))])
 
 
+#: Page keys kept when a page is copied into a shared PDF; everything else (annotations, page
+#: actions, thumbnails, piece info, structure links, metadata) is left behind.
+_PAGE_KEEP = frozenset({"/Type", "/Parent", "/MediaBox", "/CropBox", "/Rotate", "/Resources", "/Contents",
+                        "/UserUnit", "/Group"})
+_INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+#: Keys removed from every object of a shared PDF: scripts, actions, attachments, metadata,
+#: alternate texts a reader or extractor could show.
+_DROP_KEYS = frozenset({"/Metadata", "/PieceInfo", "/AA", "/OpenAction", "/JS", "/JavaScript", "/URI",
+                        "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/EF", "/ActualText", "/Alt", "/Annots",
+                        "/StructParents", "/StructParent", "/AcroForm", "/Names", "/Outlines", "/Threads",
+                        "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/Thumb", "/RichMedia"})
+
+
+def _sanitised_pdf(data: bytes, prepared: Prepared) -> bytes:
+    """A fresh PDF (no incremental revisions) of the pages alone: no Info, XMP, outlines, forms,
+    attachments, scripts, actions or annotations of the original; flattened and rasterised pages
+    swapped in, the others taken as they are (their boxes keep their exact numbers)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    flat = PdfReader(io.BytesIO(prepared.pdf), strict=False) if prepared.flattened else None
+    replaced = PdfReader(io.BytesIO(prepared.rebuilt_pdf), strict=False) if prepared.rebuilt_pdf else None
+    writer = PdfWriter()
+    for index, page in enumerate(reader.pages):
+        source = page
+        if replaced is not None and index in prepared.rebuilt:
+            source = replaced.pages[prepared.rebuilt[index]]
+        elif flat is not None and index in prepared.flattened:
+            source = flat.pages[index]
+            for key in ("/MediaBox", "/CropBox"):  # PDFium rounds (and adds) them when it saves
+                value = page.get(key, _inherited(page, key))
+                if value is not None:
+                    source[NameObject(key)] = value
+                elif key in source:
+                    del source[key]
+        for key in _INHERITABLE:
+            if key not in source:
+                value = _inherited(source, key)
+                if value is not None:
+                    source[NameObject(key)] = value
+        for key in [k for k in source if k not in _PAGE_KEEP]:
+            del source[key]
+        writer.add_page(source)
+    for page in writer.pages:
+        _scrub_marked_content(writer, page)
+    for obj in writer._objects:
+        target = obj.get_object() if obj is not None else None
+        if isinstance(target, (DictionaryObject, StreamObject)):
+            for key in [k for k in target if k in _DROP_KEYS]:
+                del target[key]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+_ALTERNATE_TEXT = (b"/ActualText", b"/Alt", b"/E")
+
+
+def _scrub_marked_content(writer: PdfWriter, page: PageObject) -> None:
+    """Drop /ActualText, /Alt and /E from inline marked-content properties (BDC) of the page and
+    its form XObjects: text a screen reader or extractor shows instead of what is drawn. Streams
+    are parsed only when one of those keys occurs in them (parsing is slow and fussy)."""
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject, StreamObject
+
+    def scrub(stream: ContentStream) -> bool:
+        changed = False
+        for operands, operator in stream.operations:
+            if operator == b"BDC" and len(operands) == 2 and isinstance(operands[1], DictionaryObject):
+                for key in ("/ActualText", "/Alt", "/E"):
+                    if key in operands[1]:
+                        del operands[1][key]
+                        changed = True
+        return changed
+
+    contents = page.get_contents()
+    if contents is not None and any(key in contents.get_data() for key in _ALTERNATE_TEXT):
+        parsed = ContentStream(contents, writer)
+        if scrub(parsed):
+            page.replace_contents(parsed)
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    for ref in (xobjects.get_object().values() if xobjects is not None else []):
+        form = ref.get_object()
+        if not (isinstance(form, StreamObject) and form.get("/Subtype") == "/Form"):
+            continue
+        data = form.get_data()
+        if any(key in data for key in _ALTERNATE_TEXT):
+            parsed = ContentStream(form, writer)
+            if scrub(parsed):
+                form.set_data(parsed.get_data())
+                if "/Filter" in form:
+                    del form[NameObject("/Filter")]
+
+
+def _open_check(data: bytes, file_name: str) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            opened = bool(reader.decrypt(""))
+        except Exception:  # any failure here means we cannot open it
+            opened = False
+        if not opened:
+            raise StampFailed(file_name, "it is password-protected; store an unprotected copy to share it")
+    if len(reader.pages) == 0:
+        raise StampFailed(file_name, "it has no pages")
+
+
+def clean_pdf(data: bytes, rules: RedactionRules | None, file_name: str = "resume.pdf") -> tuple[bytes, RedactionReport]:
+    """Flattened, redacted (when ``rules`` are given) and sanitised; no stamp yet.
+
+    After redaction the result is searched once more, by PDFium's text and by every decoded
+    object and string: a page still holding a removed value is rasterised, and a value left
+    anywhere else stops the share (StampFailed) rather than let it leave.
+    """
+    from .redaction import find_leaks, leak_patterns, prepare
+
+    _open_check(data, file_name)
+    prepared = prepare(data, rules)
+    clean = _sanitised_pdf(data, prepared)
+    if rules is None:
+        return clean, prepared.report
+    patterns = leak_patterns(rules, prepared.report)
+    pages, document_level = find_leaks(clean, patterns)
+    if pages - set(prepared.rebuilt):
+        forced = pages | set(prepared.rebuilt)
+        again = prepare(data, rules, force_raster=forced)
+        clean = _sanitised_pdf(data, again)
+        prepared = again
+        pages, document_level = find_leaks(clean, patterns)
+    if pages or document_level:
+        raise StampFailed(file_name, "a detail that must not leave could not be removed from it")
+    return clean, prepared.report
+
+
 def stamp_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", password: str | None = None,
               metadata: dict[str, str] | None = None) -> bytes:
-    """The stamped copy of a PDF (optionally AES-256 encrypted); raises StampFailed."""
+    """The stamped, sanitised copy of a PDF (optionally AES-256 encrypted); raises StampFailed."""
+    return share_pdf(data, stamp, file_name=file_name, password=password, metadata=metadata)[0]
+
+
+def share_pdf(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf", password: str | None = None,
+              metadata: dict[str, str] | None = None,
+              rules: RedactionRules | None = None) -> tuple[bytes, RedactionReport]:
+    """Redacted (``rules``), sanitised and stamped, with what was removed; raises StampFailed."""
     from pypdf import PdfReader, PdfWriter
 
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                opened: int = reader.decrypt("")
-            except Exception:  # any failure here means we cannot open it
-                opened = 0
-            if not opened:
-                raise StampFailed(file_name, "it is password-protected; store an unprotected copy to share it")
-        writer = PdfWriter(clone_from=reader)
-        if len(writer.pages) == 0:
-            raise StampFailed(file_name, "it has no pages")
+        clean, report = clean_pdf(data, rules, file_name)
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(clean)))
         font_ref = writer._add_object(_font_dict())
         chain, texts = font_chain(stamp.lines())
         unicode = _UnicodeBands(chain) if chain else None
         for page in writer.pages:
             _stamp_page(writer, page, texts, font_ref, unicode)
-        info = {k: str(v) for k, v in (reader.metadata or {}).items() if isinstance(k, str)}
-        info.update({
+        info = {
             "/ContactVaultPackage": stamp.package_id,
             "/ContactVaultAuthorisation": stamp.authorisation_id,
             "/Subject": f"Shared under authorisation {stamp.authorisation_id}, package {stamp.package_id}; "
                         "not for onward distribution",
-        })
+        }
         info.update(metadata or {})
         writer.add_metadata(info)
         if password:
             writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
         out = io.BytesIO()
         writer.write(out)
-        return out.getvalue()
+        return out.getvalue(), report
     except StampFailed:
         raise
     except RecursionError as exc:
         raise StampFailed(file_name, "its structure is too deeply nested") from exc
-    except Exception as exc:  # pypdf raises many types on damaged files
+    except Exception as exc:  # pypdf and PDFium raise many types on damaged files
         raise StampFailed(file_name, f"it could not be read as a PDF ({type(exc).__name__})") from exc
 
 
@@ -506,15 +644,37 @@ def _limit_child() -> None:  # pragma: no cover - runs in the child before exec
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # the child never writes files
 
 
+#: The child's entry: this module without ``vault/sharing/__init__.py``, which would import the
+#: whole sharing package (building, verifying, importing packages) that stamping never uses: a
+#: third of a second on every share. Same code as ``python -I -B -m vault.sharing.stamping``.
+_CHILD_BOOTSTRAP = (
+    "import os, sys, types, vault; "
+    "package = types.ModuleType('vault.sharing'); "
+    "package.__path__ = [os.path.join(vault.__path__[0], 'sharing')]; "
+    "sys.modules['vault.sharing'] = package; "
+    "from vault.sharing.stamping import child_main; "
+    "raise SystemExit(child_main())"
+)
+
+
 def stamp_pdf_isolated(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf",
                        password: str | None = None) -> bytes:
-    """``stamp_pdf`` in a child with CPU, memory and wall-clock limits (bytes over pipes only).
+    """``stamp_pdf`` in a limited child (see ``share_pdf_isolated``)."""
+    return share_pdf_isolated(data, stamp, file_name=file_name, password=password)[0]
 
+
+def share_pdf_isolated(data: bytes, stamp: StampText, *, file_name: str = "resume.pdf",
+                       password: str | None = None,
+                       rules: RedactionRules | None = None) -> tuple[bytes, RedactionReport]:
+    """``share_pdf`` in a child with CPU, memory and wall-clock limits (bytes over pipes only).
+
+    Redaction parses and renders a stranger's PDF, so it runs there too, never in the app.
     A frozen bundle has no ``-m``: there the child is the app itself, ``contact-vault --stamp-worker``.
     """
     frozen = getattr(sys, "frozen", False)
-    command = [sys.executable, "--stamp-worker"] if frozen else [sys.executable, "-I", "-B", "-m", "vault.sharing.stamping"]
-    header = json.dumps({"stamp": asdict(stamp), "file_name": file_name, "password": password}).encode("utf-8")
+    command = [sys.executable, "--stamp-worker"] if frozen else [sys.executable, "-I", "-B", "-c", _CHILD_BOOTSTRAP]
+    header = json.dumps({"stamp": asdict(stamp), "file_name": file_name, "password": password,
+                         "rules": rules.to_json() if rules is not None else None}).encode("utf-8")
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT")}
     try:
         proc = subprocess.run(
@@ -527,7 +687,9 @@ def stamp_pdf_isolated(data: bytes, stamp: StampText, *, file_name: str = "resum
     except OSError as exc:
         raise StampFailed(file_name, f"the stamping process could not start ({exc.strerror})") from exc
     if proc.returncode == 0 and proc.stdout.startswith(b"OK"):
-        return proc.stdout[2:]
+        (size,) = struct.unpack(">I", proc.stdout[2:6])
+        report = RedactionReport.from_json(json.loads(proc.stdout[6:6 + size]))
+        return proc.stdout[6 + size:], report
     if proc.returncode == 0 and proc.stdout.startswith(b"ER"):
         raise StampFailed(file_name, proc.stdout[2:].decode("utf-8", "replace")[:300])
     if proc.returncode < 0:
@@ -541,13 +703,15 @@ def child_main() -> int:  # pragma: no cover - exercised through stamp_pdf_isola
     raw = sys.stdin.buffer.read()
     (size,) = struct.unpack(">I", raw[:4])
     request = json.loads(raw[4:4 + size])
+    rules = RedactionRules.from_json(request["rules"]) if request.get("rules") else None
     try:
-        out = stamp_pdf(raw[4 + size:], StampText(**request["stamp"]), file_name=request["file_name"],
-                        password=request["password"])
+        out, report = share_pdf(raw[4 + size:], StampText(**request["stamp"]), file_name=request["file_name"],
+                                password=request["password"], rules=rules)
     except StampFailed as exc:
         sys.stdout.buffer.write(b"ER" + exc.reason.encode("utf-8"))
         return 0
-    sys.stdout.buffer.write(b"OK" + out)
+    answer = json.dumps(report.to_json()).encode("utf-8")
+    sys.stdout.buffer.write(b"OK" + struct.pack(">I", len(answer)) + answer + out)
     return 0
 
 
