@@ -500,6 +500,9 @@ class Vault:
                     self.record("vault.backup", "vault", self.uuid, {})
 
         replace_with(destination, produce)
+        from .audit import witness
+
+        witness.forget_copy(self, destination)  # an older copy's witness does not apply to this one
         self.config.note_backup(self.path, destination, self.now())
         return destination
 

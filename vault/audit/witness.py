@@ -53,15 +53,32 @@ class TrailProblem:
         return f"the audit trail was changed: {self.detail}"
 
 
-def _slot(vault: Vault) -> str:
+def _slot(vault: Vault, path: Path | None = None) -> str:
     """One witness per vault file: its UUID and a digest of its path (a backup, which has the
     same UUID, gets a witness of its own instead of replacing the vault's)."""
-    digest = hashlib.sha256(str(vault.path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    where = str(path if path is not None else vault.path)
+    digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return f"{vault.uuid}-{digest}"
 
 
-def _file(vault: Vault) -> Path:
-    return vault.config.folder / FOLDER / f"{_slot(vault)}.json"
+def _file(vault: Vault, path: Path | None = None) -> Path:
+    return vault.config.folder / FOLDER / f"{_slot(vault, path)}.json"
+
+
+def forget_copy(vault: Vault, path: Path) -> None:
+    """The app itself just wrote a new copy of this vault at ``path`` (a backup): a witness
+    left there by an older copy no longer applies."""
+    if Path(path) == vault.path:
+        return
+    with contextlib.suppress(OSError):
+        _file(vault, path).unlink()
+    if _keyring_loaded():
+        import keyring
+
+        from vault import remember
+
+        with contextlib.suppress(Exception):
+            keyring.delete_password(remember.SERVICE, _KEYRING_ACCOUNT.format(slot=_slot(vault, path)))
 
 
 def _parse(text: str | None, source: str) -> Witness | None:
