@@ -191,3 +191,12 @@ def test_the_gui_shows_a_shortened_trail_on_unlock(qtbot, notifier, trail, clock
     qtbot.waitUntil(lambda: "missing 3 event(s)" in notifier.last_error, timeout=20000)
     window.close()
     assert Vault  # the core type the window opened
+
+
+def test_a_backup_written_over_an_older_one_starts_a_new_witness(trail, tmp_path, capsys):
+    copy = tmp_path / "copy.cvault"
+    assert run(["backup", "--out", str(copy)]) == 0
+    assert run(["--vault", str(copy), "person", "add", "--name", "Only In The Copy"]) == 0  # seals its witness
+    assert run(["person", "add", "--name", "Only In The Vault"]) == 0
+    assert run(["backup", "--out", str(copy)]) == 0  # a newer copy, with another history, at the same path
+    assert run(["--vault", str(copy), "check"]) == 0, capsys.readouterr()
