@@ -55,6 +55,9 @@ def raw_sql(path: Path, key: bytes, *statements: tuple[str, tuple]) -> None:
         conn.execute("DROP TRIGGER audit_no_update")
         for sql, params in statements:
             conn.execute(sql, params)
+        # Put the append-only trigger back, as a careful editor would: what is left is the edit itself.
+        conn.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN "
+                     "SELECT RAISE(ABORT, 'the audit trail is append-only'); END")
     finally:
         conn.close()
 

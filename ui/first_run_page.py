@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -40,8 +39,6 @@ class FirstRunPage(QWidget):
     def __init__(self, worker: VaultWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._weak_accepted_for: str | None = None
-        self.weak_prompt: QMessageBox | None = None
-        self.use_weak_button: object = None
         self.worker = worker
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -214,28 +211,19 @@ class FirstRunPage(QWidget):
     def _ask_about_weak(self, result: passphrase_policy.Strength) -> None:
         """A second, explicit confirmation before a weak passphrase is used (as KeePassXC asks)."""
         hint = f" ({result.hint})" if result.hint else ""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Weak passphrase",
-                          f"This passphrase is easy to guess{hint}: strength {result.score} of 4. Anyone who "
-                          "gets a copy of the vault file could try guesses like it offline, without limit.\n\n"
-                          "Choose a longer one (four or five unrelated words), or use this one anyway?", parent=self)
-        self.use_weak_button = box.addButton("Use this weak passphrase", QMessageBox.ButtonRole.DestructiveRole)
-        choose = box.addButton("Choose another", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(choose)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         accepted = self.passphrase.text()
-
-        def answered(button: object) -> None:
-            self.weak_prompt = None
-            if button is self.use_weak_button and self.passphrase.text() == accepted:
-                self._weak_accepted_for = accepted
-                self.submit()
-            else:
-                self.errors.show(ValidationError("passphrase", "it is too easy to guess; choose a longer one"))
-                self.passphrase.setFocus()
-
-        box.buttonClicked.connect(answered)
-        self.weak_prompt = box
-        box.open()
+        choice = notifier().choose_option(
+            self, "Weak passphrase",
+            f"This passphrase is easy to guess{hint}: strength {result.score} of 4. Anyone who gets a copy of "
+            "the vault file could try guesses like it offline, without limit.\n\nChoose a longer one (four or "
+            "five unrelated words), or use this one anyway?",
+            [("use-weak", "Use this weak passphrase"), ("choose", "Choose another")], cancel="choose")
+        if choice == "use-weak" and self.passphrase.text() == accepted:
+            self._weak_accepted_for = accepted
+            self.submit()
+        else:
+            self.errors.show(ValidationError("passphrase", "it is too easy to guess; choose a longer one"))
+            self.passphrase.setFocus()
 
     def _created(self, info: VaultInfo) -> None:
         self._set_busy(False)
