@@ -1,7 +1,8 @@
 """Contact files made at test time, for properties whose only corpus example may not be shipped.
 
 Each imitates one GPL/LGPL/AGPL corpus file (named in its docstring) so a fresh clone still tests
-the property; the original runs too, as an extra case, when ../shared/corpus is present.
+the property; the tests that use them also run the original, through conftest.corpus_files,
+which skips it with a reason where it is absent.
 """
 
 from __future__ import annotations
