@@ -7,6 +7,7 @@ the audit chain pass, no half transaction is visible, and no partial output has 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -149,10 +150,14 @@ def test_kill_during_plaintext_exports_leaves_nothing_readable(sharing_setup, va
 def test_kill_during_contact_import(vault_path, template_vault, tmp_path, app_config):
     def fresh_file(round_number: int) -> Path:
         """New people every round: re-importing an imported file is a no-op a kill cannot hurt."""
-        # "Rnd<N>x" keeps rounds apart for duplicate detection ("Round 2 Person 1" would match
-        # "Round 1 Person 2": the same words in another order).
-        cards = [f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rnd{round_number}x Person {index}\r\n"
-                 f"N:Person {index};Rnd{round_number}x;;;\r\n"
+        # Names from a digest: no two people of any rounds are close names for duplicate detection
+        # ("Rnd1x Person 12" and "Rnd11x Person 2" were, and merged one card in a rare run).
+        def name(index: int) -> tuple[str, str]:
+            digest = hashlib.sha256(f"{round_number}-{index}".encode()).hexdigest()
+            return digest[:8].upper(), digest[8:16].upper()
+
+        cards = [f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name(index)[0]} {name(index)[1]}\r\n"
+                 f"N:{name(index)[1]};{name(index)[0]};;;\r\n"
                  f"EMAIL;TYPE=WORK:r{round_number}.p{index}@example.net\r\nORG:Firm {round_number}-{index}\r\n"
                  "END:VCARD\r\n" for index in range(400)]
         source = tmp_path / f"contacts-{round_number}.vcf"
